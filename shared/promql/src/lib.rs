@@ -1,0 +1,90 @@
+//! The PromQL engine (Prometheus 3 semantics) on `promql-parser`.
+//!
+//! Shape of a query: the caller parses nothing itself; it hands the query string, the
+//! evaluation time(s) in **milliseconds** and a [`Queryable`] to [`Engine`]. The HTTP layer
+//! first asks [`selection_hints`] which series and time ranges the query needs, fetches them
+//! from object storage asynchronously into a [`MemStorage`], then evaluates synchronously.
+
+pub mod storage;
+pub mod value;
+
+pub use storage::{MemStorage, Queryable, SelectHint};
+pub use value::{Annotations, InstantSample, QueryError, QueryResult, RangeSeries, Value};
+
+use std::time::Duration;
+
+/// Engine limits and defaults, as Prometheus's engine options.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Lookback delta for instant vector selectors (Prometheus default 5 minutes).
+    pub lookback_delta: Duration,
+    /// Max samples held in memory at once (`query.max-samples`, Prometheus default 50,000,000).
+    /// Exceeding it fails with "query processing would load too many samples into memory in query execution".
+    pub max_samples: usize,
+    /// Max series a selector may return (0 = unlimited); exceeding it is an execution error.
+    pub max_series: usize,
+    /// Default subquery step when a subquery gives none (Prometheus: the global evaluation interval, 1m).
+    pub default_subquery_step: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            lookback_delta: Duration::from_secs(300),
+            max_samples: 50_000_000,
+            max_series: 0,
+            default_subquery_step: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Evaluates PromQL. Cheap to construct; holds only options.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    pub opts: EngineOptions,
+}
+
+impl Engine {
+    pub fn new(opts: EngineOptions) -> Self {
+        Engine { opts }
+    }
+
+    /// Instant query at `time_ms` (ms since epoch), as `/api/v1/query`.
+    /// Errors: [`QueryError::Parse`] (HTTP 400 `bad_data`) or [`QueryError::Execution`] (422).
+    pub fn instant_query(
+        &self,
+        query: &str,
+        time_ms: i64,
+        storage: &dyn Queryable,
+    ) -> Result<QueryResult, QueryError> {
+        let _ = (query, time_ms, storage);
+        Err(QueryError::Execution("not implemented".into()))
+    }
+
+    /// Range query over `[start_ms, end_ms]` every `step_ms`, as `/api/v1/query_range`.
+    /// The result is always a [`Value::Matrix`] sorted by labels.
+    pub fn range_query(
+        &self,
+        query: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+        storage: &dyn Queryable,
+    ) -> Result<QueryResult, QueryError> {
+        let _ = (query, start_ms, end_ms, step_ms, storage);
+        Err(QueryError::Execution("not implemented".into()))
+    }
+}
+
+/// Which selectors a query evaluates over which time ranges (like Prometheus `FindMinMaxTimes`),
+/// accounting for lookback, range, offset, `@` and subqueries. `start_ms == end_ms` for instant
+/// queries. Errors: [`QueryError::Parse`].
+pub fn selection_hints(
+    query: &str,
+    start_ms: i64,
+    end_ms: i64,
+    opts: &EngineOptions,
+) -> Result<Vec<SelectHint>, QueryError> {
+    let _ = (query, start_ms, end_ms, opts);
+    Ok(vec![])
+}

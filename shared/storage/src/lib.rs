@@ -1,0 +1,1 @@
+//! Storage layer over `object_store`: stores, tenants, manifests, the Parquet layouts.
