@@ -1,1 +1,29 @@
-//! Ingest: remote write 1.0/2.0 and OTLP metrics decoding and the ingest handlers.
+//! Metrics ingest: Prometheus remote write 1.0/2.0 and OTLP/HTTP metrics, decoded into
+//! [`lakewatch_model::MetricsBatch`] and written through `lakewatch_storage::MetricsWriter`.
+//!
+//! - [`remote_write`]: prost message types (`remote_write::proto::{WriteRequest, TimeSeries,
+//!   Label, Sample, Exemplar, Histogram, ...}`, `remote_write::proto_v2::Request`), decoding and
+//!   [`remote_write::encode_v1`] (snappy-compressed v1 body from a batch).
+//! - [`otlp`]: OTLP body decoding and the Prometheus-3-compatible translation.
+//! - [`handle`], [`handle_remote_write`], [`handle_otlp`]: the HTTP handlers over
+//!   `http::Request<Bytes>` with an [`IngestContext`].
+//! - [`IngestLimits`]: limits read from `LAKEWATCH_*` environment variables.
+//!
+//! Behaviour and its sources are documented in docs/ingest-metrics.md.
+
+pub mod context;
+pub mod error;
+pub mod handler;
+pub mod limits;
+pub mod otlp;
+pub mod remote_write;
+pub mod validate;
+
+pub use context::IngestContext;
+pub use error::IngestError;
+pub use handler::{
+    handle, handle_otlp, handle_remote_write, EXEMPLARS_WRITTEN, HISTOGRAMS_WRITTEN,
+    OTLP_PATHS, REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,
+};
+pub use limits::{IngestLimits, NameValidation};
+pub use remote_write::encode_v1;

@@ -5,7 +5,21 @@
 //! first asks [`selection_hints`] which series and time ranges the query needs, fetches them
 //! from object storage asynchronously into a [`MemStorage`], then evaluates synchronously.
 
+mod aggregate;
+mod binary;
+mod eval;
+mod functions;
+mod hints;
+mod hist;
+mod kahan;
+pub mod native;
+mod positions;
+pub mod promqltest;
+mod result;
+mod selectors;
 pub mod storage;
+mod subquery;
+mod types;
 pub mod value;
 
 pub use storage::{MemStorage, Queryable, SelectHint};
@@ -57,8 +71,8 @@ impl Engine {
         time_ms: i64,
         storage: &dyn Queryable,
     ) -> Result<QueryResult, QueryError> {
-        let _ = (query, time_ms, storage);
-        Err(QueryError::Execution("not implemented".into()))
+        let expr = parse(query)?;
+        result::instant(&self.opts, query, &expr, time_ms, storage)
     }
 
     /// Range query over `[start_ms, end_ms]` every `step_ms`, as `/api/v1/query_range`.
@@ -71,8 +85,16 @@ impl Engine {
         step_ms: i64,
         storage: &dyn Queryable,
     ) -> Result<QueryResult, QueryError> {
-        let _ = (query, start_ms, end_ms, step_ms, storage);
-        Err(QueryError::Execution("not implemented".into()))
+        let expr = parse(query)?;
+        if step_ms <= 0 {
+            return Err(QueryError::Parse(
+                "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
+            ));
+        }
+        if end_ms < start_ms {
+            return Err(QueryError::Parse("end timestamp must not be before start time".into()));
+        }
+        result::range(&self.opts, query, &expr, start_ms, end_ms, step_ms, storage)
     }
 }
 
@@ -85,6 +107,11 @@ pub fn selection_hints(
     end_ms: i64,
     opts: &EngineOptions,
 ) -> Result<Vec<SelectHint>, QueryError> {
-    let _ = (query, start_ms, end_ms, opts);
-    Ok(vec![])
+    let expr = parse(query)?;
+    hints::find(&expr, start_ms, end_ms, opts)
+}
+
+/// Parses with `promql-parser`, mapping errors to [`QueryError::Parse`].
+fn parse(query: &str) -> Result<promql_parser::parser::Expr, QueryError> {
+    promql_parser::parser::parse(query).map_err(QueryError::Parse)
 }

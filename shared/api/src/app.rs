@@ -1,0 +1,247 @@
+//! [`App`]: the metrics service. Routes the Prometheus query API (also under the Mimir-style
+//! `/prometheus` prefix) and, in [`App::handle`], the ingest routes.
+
+use crate::config::QueryConfig;
+use crate::middleware;
+use crate::params::Params;
+use crate::prom;
+use crate::response::{self, ApiError, ErrorType};
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response};
+use lakewatch_ingest::{IngestContext, IngestLimits};
+use lakewatch_model::TenantId;
+use lakewatch_promql::{Engine, EngineOptions};
+use lakewatch_storage::{resolve_tenant, AuthConfig, AuthError, MetricsReader, Store};
+
+/// Error type of [`App::from_env`] (boxed so `main` can use `?` with `lambda_http::Error`).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The metrics service: storage, auth, engine and limits. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub reader: MetricsReader,
+    pub auth: AuthConfig,
+    pub engine: Engine,
+    pub config: QueryConfig,
+    /// Used by [`App::handle`] for the ingest routes.
+    pub ingest: IngestContext,
+}
+
+/// One query-API endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Query,
+    QueryRange,
+    QueryExemplars,
+    FormatQuery,
+    Labels,
+    LabelValues(String),
+    Series,
+    Metadata,
+    BuildInfo,
+    Rules,
+    Alerts,
+}
+
+impl Endpoint {
+    /// Routes a normalised path (no `/prometheus`, no trailing slash).
+    fn from_path(path: &str) -> Option<Endpoint> {
+        let rest = path.strip_prefix("/api/v1/")?;
+        Some(match rest {
+            "query" => Endpoint::Query,
+            "query_range" => Endpoint::QueryRange,
+            "query_exemplars" => Endpoint::QueryExemplars,
+            "format_query" => Endpoint::FormatQuery,
+            "labels" => Endpoint::Labels,
+            "series" => Endpoint::Series,
+            "metadata" => Endpoint::Metadata,
+            "status/buildinfo" => Endpoint::BuildInfo,
+            "rules" => Endpoint::Rules,
+            "alerts" => Endpoint::Alerts,
+            _ => {
+                let name = rest.strip_prefix("label/")?.strip_suffix("/values")?;
+                if name.is_empty() || name.contains('/') {
+                    return None;
+                }
+                let decoded = percent_encoding::percent_decode_str(name)
+                    .decode_utf8()
+                    .ok()?
+                    .into_owned();
+                Endpoint::LabelValues(decoded)
+            }
+        })
+    }
+
+    /// Methods the endpoint accepts (Prometheus routes: read endpoints take GET and POST,
+    /// `label/<name>/values`, `metadata`, `rules`, `alerts`, `status/*` only GET).
+    fn methods(&self) -> &'static [Method] {
+        const GET_POST: &[Method] = &[Method::GET, Method::POST];
+        const GET: &[Method] = &[Method::GET];
+        match self {
+            Endpoint::Query
+            | Endpoint::QueryRange
+            | Endpoint::QueryExemplars
+            | Endpoint::FormatQuery
+            | Endpoint::Labels
+            | Endpoint::Series => GET_POST,
+            _ => GET,
+        }
+    }
+}
+
+/// Strips `/lambda-url/<fn>` (cargo lambda watch), the Mimir-style `/prometheus` prefix and a
+/// trailing slash.
+pub(crate) fn normalize_path(path: &str) -> &str {
+    let path = match path.strip_prefix("/lambda-url/") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => path,
+    };
+    let path = match path.strip_prefix("/prometheus") {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => path,
+    };
+    if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    }
+}
+
+/// Maps a tenant-resolution failure: 401 (with `WWW-Authenticate: Basic`) for missing or
+/// wrong credentials, 400 for an unacceptable tenant id, 500 for a bad configuration.
+pub fn auth_error_response(e: &AuthError) -> Response<Bytes> {
+    match e {
+        AuthError::Unauthorized(_) => {
+            let mut r = ApiError::new(ErrorType::Unauthorized, e.to_string()).into_response();
+            r.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"lakewatch\""),
+            );
+            r
+        }
+        AuthError::InvalidTenant(_) => ApiError::bad_data(e.to_string()).into_response(),
+        AuthError::BadConfig(_) => ApiError::internal(e).into_response(),
+    }
+}
+
+impl App {
+    /// An app over `store` with the given auth and query limits (ingest limits default).
+    pub fn new(store: Store, auth: AuthConfig, config: QueryConfig) -> Self {
+        let engine = Engine::new(EngineOptions {
+            lookback_delta: config.lookback_delta,
+            max_samples: config.max_samples,
+            max_series: config.max_series,
+            ..EngineOptions::default()
+        });
+        App {
+            reader: MetricsReader::new(store.clone()),
+            ingest: IngestContext::new(store.clone(), auth.clone(), IngestLimits::default()),
+            store,
+            auth,
+            engine,
+            config,
+        }
+    }
+
+    /// Builds the app from the environment: `LAKEWATCH_STORE_URL` (default `./data`),
+    /// `LAKEWATCH_AUTH_TENANTS`, the `LAKEWATCH_QUERY_*` limits ([`QueryConfig::from_env`]) and
+    /// the ingest limits (`IngestLimits::from_env`, whose warnings are logged).
+    pub fn from_env() -> Result<Self, BoxError> {
+        let store = Store::from_env()?;
+        let auth = AuthConfig::from_env()?;
+        let config = QueryConfig::from_env()?;
+        let mut app = App::new(store, auth, config);
+        let (limits, warnings) = IngestLimits::from_env();
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        app.ingest.limits = limits;
+        Ok(app)
+    }
+
+    /// The all-in-one router: the ingest routes (`/api/v1/write`, `/api/v1/push`,
+    /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`, delegated to `lakewatch_ingest::handle`)
+    /// and every query route of [`App::handle_query_metrics`].
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let path = normalize_path(req.uri().path());
+        let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path)
+            || lakewatch_ingest::OTLP_PATHS.contains(&path);
+        if is_ingest && req.method() != Method::OPTIONS {
+            let headers = req.headers().clone();
+            let mut resp = lakewatch_ingest::handle(req, &self.ingest).await;
+            middleware::add_cors(&headers, &mut resp);
+            return resp;
+        }
+        self.handle_query_metrics(req).await
+    }
+
+    /// The Prometheus query API (see the crate docs for routes). Adds CORS headers and gzips
+    /// large bodies when the client accepts it.
+    pub async fn handle_query_metrics(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let headers = req.headers().clone();
+        let resp = self.route_query(req).await;
+        middleware::finish(&headers, resp)
+    }
+
+    async fn route_query(&self, req: Request<Bytes>) -> Response<Bytes> {
+        if req.method() == Method::OPTIONS {
+            return middleware::preflight(req.headers());
+        }
+        let Some(endpoint) = Endpoint::from_path(normalize_path(req.uri().path())) else {
+            return response::not_found();
+        };
+        if !endpoint.methods().contains(req.method()) {
+            return response::method_not_allowed(endpoint.methods());
+        }
+        let tenant = match resolve_tenant(req.headers(), &self.auth) {
+            Ok(t) => t,
+            Err(e) => return auth_error_response(&e),
+        };
+        let params = Params::from_request(&req);
+        response::respond(self.dispatch(&endpoint, &tenant, &params).await)
+    }
+
+    async fn dispatch(
+        &self,
+        endpoint: &Endpoint,
+        tenant: &TenantId,
+        p: &Params,
+    ) -> response::ApiResult {
+        match endpoint {
+            Endpoint::Query => prom::query::instant(self, tenant, p).await,
+            Endpoint::QueryRange => prom::query::range(self, tenant, p).await,
+            Endpoint::QueryExemplars => prom::query::exemplars(self, tenant, p).await,
+            Endpoint::FormatQuery => prom::query::format_query(p),
+            Endpoint::Labels => prom::meta::labels(self, tenant, p).await,
+            Endpoint::LabelValues(name) => prom::meta::label_values(self, tenant, name, p).await,
+            Endpoint::Series => prom::meta::series(self, tenant, p).await,
+            Endpoint::Metadata => prom::meta::metadata(self, tenant, p).await,
+            Endpoint::BuildInfo => Ok(prom::meta::buildinfo()),
+            Endpoint::Rules => Ok(prom::meta::rules()),
+            Endpoint::Alerts => Ok(prom::meta::alerts()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(normalize_path("/prometheus/api/v1/query"), "/api/v1/query");
+        assert_eq!(normalize_path("/api/v1/labels/"), "/api/v1/labels");
+        assert_eq!(
+            normalize_path("/lambda-url/q/api/v1/series"),
+            "/api/v1/series"
+        );
+        assert_eq!(Endpoint::from_path("/api/v1/query"), Some(Endpoint::Query));
+        assert_eq!(
+            Endpoint::from_path("/api/v1/label/U__a_2e_b/values"),
+            Some(Endpoint::LabelValues("U__a_2e_b".into()))
+        );
+        assert_eq!(Endpoint::from_path("/api/v1/label//values"), None);
+        assert_eq!(Endpoint::from_path("/api/v1/nope"), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! Loads what a query needs from object storage into memory: one `MetricsReader::select` per
+//! selection hint (in parallel), series fetched by several hints merged once.
+
+use crate::app::App;
+use crate::response::{ApiError, ErrorType};
+use lakewatch_model::{LabelMatcher, Labels, TenantId, TimeSeries};
+use lakewatch_promql::{Queryable, SelectHint};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Prometheus's error text when a query exceeds `query.max-samples`.
+pub const TOO_MANY_SAMPLES: &str =
+    "query processing would load too many samples into memory in query execution";
+
+/// Series loaded for one query; the engine reads them through [`Queryable`] (same semantics
+/// as `lakewatch_promql::MemStorage`, but built in O(n) from deduplicated series).
+#[derive(Debug, Default)]
+pub struct Fetched {
+    series: Vec<Arc<TimeSeries>>,
+    /// Float samples plus histogram samples loaded.
+    pub samples: usize,
+}
+
+impl Fetched {
+    /// Number of distinct series loaded.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Whether nothing was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+}
+
+impl Queryable for Fetched {
+    fn select(
+        &self,
+        matchers: &[LabelMatcher],
+        mint_ms: i64,
+        maxt_ms: i64,
+    ) -> Vec<Arc<TimeSeries>> {
+        self.series
+            .iter()
+            .filter(|s| matchers.iter().all(|m| m.matches_labels(&s.labels)))
+            .filter_map(|s| {
+                let in_range = |t: i64| t >= mint_ms && t <= maxt_ms;
+                let all_in = s.samples.iter().all(|x| in_range(x.timestamp_ms))
+                    && s.histograms.iter().all(|x| in_range(x.0));
+                if all_in {
+                    return (!s.samples.is_empty() || !s.histograms.is_empty())
+                        .then(|| Arc::clone(s));
+                }
+                let out = TimeSeries {
+                    labels: s.labels.clone(),
+                    samples: s
+                        .samples
+                        .iter()
+                        .filter(|x| in_range(x.timestamp_ms))
+                        .copied()
+                        .collect(),
+                    histograms: s
+                        .histograms
+                        .iter()
+                        .filter(|x| in_range(x.0))
+                        .cloned()
+                        .collect(),
+                    exemplars: Vec::new(),
+                };
+                (!out.samples.is_empty() || !out.histograms.is_empty()).then(|| Arc::new(out))
+            })
+            .collect()
+    }
+}
+
+/// Merges `b` into `a` (same labels): union by timestamp, `b` wins on equal timestamps
+/// (both come from the same snapshot, so values agree anyway).
+fn merge(a: &mut TimeSeries, b: TimeSeries) {
+    a.samples.extend(b.samples);
+    a.samples.sort_by_key(|x| x.timestamp_ms);
+    a.samples.dedup_by_key(|x| x.timestamp_ms);
+    a.histograms.extend(b.histograms);
+    a.histograms.sort_by_key(|x| x.0);
+    a.histograms.dedup_by_key(|x| x.0);
+}
+
+/// Fetches every hint for `tenant`. Errors: `internal` (storage), `execution` when the
+/// series or sample limits of [`crate::config::QueryConfig`] are exceeded.
+pub async fn load(app: &App, tenant: &TenantId, hints: &[SelectHint]) -> Result<Fetched, ApiError> {
+    let futs = hints
+        .iter()
+        .map(|h| app.reader.select(tenant, &h.matchers, h.mint_ms, h.maxt_ms));
+    let results = futures::future::try_join_all(futs)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut order: Vec<Labels> = Vec::new();
+    let mut by_labels: HashMap<Labels, TimeSeries> = HashMap::new();
+    for ts in results.into_iter().flatten() {
+        match by_labels.get_mut(&ts.labels) {
+            Some(existing) => merge(existing, ts),
+            None => {
+                order.push(ts.labels.clone());
+                by_labels.insert(ts.labels.clone(), ts);
+            }
+        }
+    }
+    let max_series = app.config.max_series;
+    if max_series > 0 && order.len() > max_series {
+        return Err(ApiError::new(
+            ErrorType::Execution,
+            format!("the query exceeded the maximum number of series (limit: {max_series} series)"),
+        ));
+    }
+    let mut out = Fetched::default();
+    for l in order {
+        if let Some(ts) = by_labels.remove(&l) {
+            out.samples += ts.samples.len() + ts.histograms.len();
+            out.series.push(Arc::new(ts));
+        }
+    }
+    if out.samples > app.config.max_samples {
+        return Err(ApiError::new(ErrorType::Execution, TOO_MANY_SAMPLES));
+    }
+    Ok(out)
+}

@@ -1,0 +1,193 @@
+//! Metadata endpoints: `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`,
+//! `/api/v1/metadata`, `/api/v1/status/buildinfo`, `/api/v1/rules`, `/api/v1/alerts`
+//! (Prometheus `web/api/v1/api.go` semantics).
+
+use super::encode;
+use super::query::{parse_limit, TRUNCATED_WARNING};
+use crate::app::App;
+use crate::escape::unescape_name;
+use crate::json;
+use crate::matchers::parse_match_params;
+use crate::params::Params;
+use crate::response::{ApiData, ApiError, ApiResult};
+use crate::time::{parse_time_or, MAX_TIME_MS, MIN_TIME_MS};
+use lakewatch_model::{LabelMatcher, MetricMetadata, MetricType, TenantId};
+use std::collections::BTreeMap;
+
+/// The Prometheus version reported by `/api/v1/status/buildinfo` (Grafana picks features by it).
+pub const PROMETHEUS_VERSION: &str = "3.5.0";
+
+/// `start`/`end` (defaults: all time) and `match[]` of the metadata endpoints.
+fn range_and_matchers(p: &Params) -> Result<(i64, i64, Vec<Vec<LabelMatcher>>), ApiError> {
+    let start = parse_time_or(p.get("start"), MIN_TIME_MS)
+        .map_err(|e| ApiError::invalid_param("start", e))?;
+    let end =
+        parse_time_or(p.get("end"), MAX_TIME_MS).map_err(|e| ApiError::invalid_param("end", e))?;
+    let sets = parse_match_params(&p.get_all("match[]"))?;
+    Ok((start, end, sets))
+}
+
+/// Applies `limit` to a list, adding Prometheus's truncation warning.
+fn limited<T>(mut items: Vec<T>, limit: usize) -> (Vec<T>, Vec<String>) {
+    if limit > 0 && items.len() > limit {
+        items.truncate(limit);
+        return (items, vec![TRUNCATED_WARNING.to_string()]);
+    }
+    (items, Vec::new())
+}
+
+/// `GET|POST /api/v1/labels`: sorted label names; `start`, `end`, `match[]`, `limit`.
+pub async fn labels(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+    let limit = parse_limit(p)?;
+    let (start, end, sets) = range_and_matchers(p)?;
+    let names = app
+        .reader
+        .label_names(tenant, &sets, start, end)
+        .await
+        .map_err(ApiError::internal)?;
+    let (names, warnings) = limited(names, limit);
+    Ok(ApiData {
+        data: Some(json::string_array(&names)),
+        warnings,
+        infos: Vec::new(),
+    })
+}
+
+/// `GET /api/v1/label/<name>/values`: sorted values; `<name>` may be `U__`-escaped.
+pub async fn label_values(app: &App, tenant: &TenantId, raw_name: &str, p: &Params) -> ApiResult {
+    let name = unescape_name(raw_name);
+    if name.is_empty() {
+        return Err(ApiError::bad_data(format!("invalid label name: {name:?}")));
+    }
+    let limit = parse_limit(p)?;
+    let (start, end, sets) = range_and_matchers(p)?;
+    let values = app
+        .reader
+        .label_values(tenant, &name, &sets, start, end)
+        .await
+        .map_err(ApiError::internal)?;
+    let (values, warnings) = limited(values, limit);
+    Ok(ApiData {
+        data: Some(json::string_array(&values)),
+        warnings,
+        infos: Vec::new(),
+    })
+}
+
+/// `GET|POST /api/v1/series`: label sets of the series matching any `match[]` (required).
+pub async fn series(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+    if p.get_all("match[]").is_empty() {
+        return Err(ApiError::bad_data("no match[] parameter provided"));
+    }
+    let limit = parse_limit(p)?;
+    let (start, end, sets) = range_and_matchers(p)?;
+    let series = app
+        .reader
+        .series(tenant, &sets, start, end)
+        .await
+        .map_err(ApiError::internal)?;
+    let (series, warnings) = limited(series, limit);
+    let items: Vec<String> = series.iter().map(encode::labels).collect();
+    Ok(ApiData {
+        data: Some(format!("[{}]", items.join(","))),
+        warnings,
+        infos: Vec::new(),
+    })
+}
+
+fn type_str(t: MetricType) -> &'static str {
+    match t {
+        MetricType::Unknown => "unknown",
+        MetricType::Counter => "counter",
+        MetricType::Gauge => "gauge",
+        MetricType::Histogram => "histogram",
+        MetricType::Gaugehistogram => "gaugehistogram",
+        MetricType::Summary => "summary",
+        MetricType::Info => "info",
+        MetricType::Stateset => "stateset",
+    }
+}
+
+/// Parses an optional integer parameter of `/api/v1/metadata` (`-1` when absent).
+fn metadata_int(p: &Params, name: &str) -> Result<i64, ApiError> {
+    match p.get(name).filter(|s| !s.is_empty()) {
+        None => Ok(-1),
+        Some(s) => s
+            .parse()
+            .map_err(|_| ApiError::bad_data(format!("{name} must be a number"))),
+    }
+}
+
+/// `GET /api/v1/metadata`: `{"<metric>":[{"type":…,"help":…,"unit":…}]}`; `limit` (metrics),
+/// `limit_per_metric`, `metric`.
+pub async fn metadata(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+    let limit = metadata_int(p, "limit")?;
+    let per_metric = metadata_int(p, "limit_per_metric")?;
+    let metric = p.value("metric");
+    let all = app
+        .reader
+        .metadata(tenant)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut by_name: BTreeMap<&str, Vec<&MetricMetadata>> = BTreeMap::new();
+    for m in &all {
+        if !metric.is_empty() && m.metric_family_name != metric {
+            continue;
+        }
+        let entry = by_name.entry(m.metric_family_name.as_str()).or_default();
+        if per_metric > 0 && entry.len() as i64 >= per_metric {
+            continue;
+        }
+        let dup = entry
+            .iter()
+            .any(|e| e.metric_type == m.metric_type && e.help == m.help && e.unit == m.unit);
+        if !dup {
+            entry.push(m);
+        }
+    }
+    let mut out = String::from("{");
+    for (i, (name, list)) in by_name.iter().enumerate() {
+        if limit >= 0 && i as i64 >= limit {
+            break;
+        }
+        if i > 0 {
+            out.push(',');
+        }
+        json::push_str(&mut out, name);
+        out.push_str(":[");
+        for (j, m) in list.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"type\":");
+            json::push_str(&mut out, type_str(m.metric_type));
+            out.push_str(",\"help\":");
+            json::push_str(&mut out, &m.help);
+            out.push_str(",\"unit\":");
+            json::push_str(&mut out, &m.unit);
+            out.push('}');
+        }
+        out.push(']');
+    }
+    out.push('}');
+    Ok(ApiData::json(out))
+}
+
+/// `GET /api/v1/status/buildinfo`: a Prometheus-3-like version without `features`, so Grafana
+/// treats the datasource as plain Prometheus (read-only rules).
+pub fn buildinfo() -> ApiData {
+    ApiData::json(format!(
+        r#"{{"version":"{PROMETHEUS_VERSION}","revision":"lakewatch-{v}","branch":"lakewatch","buildUser":"lakewatch","buildDate":"","goVersion":"lakewatch-{v}"}}"#,
+        v = env!("CARGO_PKG_VERSION")
+    ))
+}
+
+/// `GET /api/v1/rules`: no rule groups yet.
+pub fn rules() -> ApiData {
+    ApiData::json(r#"{"groups":[]}"#.to_string())
+}
+
+/// `GET /api/v1/alerts`: no alerts yet.
+pub fn alerts() -> ApiData {
+    ApiData::json(r#"{"alerts":[]}"#.to_string())
+}

@@ -1,0 +1,6 @@
+//! The Prometheus HTTP query API handlers (`/api/v1/*`).
+
+pub mod encode;
+pub mod fetch;
+pub mod meta;
+pub mod query;

@@ -1,0 +1,36 @@
+//! What every ingest request needs: the metrics writer, the auth configuration and the limits.
+
+use crate::limits::IngestLimits;
+use lakewatch_storage::{AuthConfig, MetricsWriter, Store};
+
+/// Shared state of the ingest handlers (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct IngestContext {
+    /// Writes one batch per request; durable when `write` returns.
+    pub writer: MetricsWriter,
+    /// Per-tenant credentials (empty = no authentication).
+    pub auth: AuthConfig,
+    /// Request limits and translation switches.
+    pub limits: IngestLimits,
+}
+
+impl IngestContext {
+    /// A context writing into `store` with the given auth and limits.
+    pub fn new(store: Store, auth: AuthConfig, limits: IngestLimits) -> Self {
+        IngestContext {
+            writer: MetricsWriter::new(store),
+            auth,
+            limits,
+        }
+    }
+
+    /// Builds everything from the environment: `LAKEWATCH_STORE_URL` (default `./data`),
+    /// `LAKEWATCH_AUTH_TENANTS` and the `LAKEWATCH_*` limits of [`IngestLimits::from_env`].
+    /// Returns the context and warnings about ignored values; errors name the bad variable.
+    pub fn from_env() -> Result<(Self, Vec<String>), String> {
+        let store = Store::from_env().map_err(|e| e.to_string())?;
+        let auth = AuthConfig::from_env().map_err(|e| e.to_string())?;
+        let (limits, warnings) = IngestLimits::from_env();
+        Ok((Self::new(store, auth, limits), warnings))
+    }
+}

@@ -1,0 +1,152 @@
+//! Function calls: dispatch by name to the function families, as Prometheus `FunctionCalls`.
+
+mod date;
+mod info;
+pub(crate) mod labels;
+pub(crate) mod math;
+mod misc;
+pub(crate) mod over_time;
+mod rate;
+
+use crate::eval::Evaluator;
+use crate::types::{MSeries, MatrixArg, Sample, StepVec, Steps, Val};
+use crate::QueryError;
+use lakewatch_model::FloatHistogram;
+use promql_parser::parser::{Call, Expr};
+use std::sync::Arc;
+
+/// The points one series shows to a range function at one step.
+pub(crate) struct Window<'a> {
+    pub series: &'a MSeries,
+    pub floats: &'a [(i64, f64)],
+    pub hists: &'a [(i64, Arc<FloatHistogram>)],
+    /// Window end (ms; step time with `@`/offset applied) and range (ms).
+    pub end: i64,
+    pub range: i64,
+    /// Step time (ms) and index.
+    pub t: i64,
+    pub k: usize,
+}
+
+/// A range function's result for one series at one step.
+pub(crate) type Out = Option<(f64, Option<Arc<FloatHistogram>>)>;
+
+/// Applies `f` to every series window at every step. Output samples keep the series labels;
+/// `keep_name` says whether `__name__` survives (only `last/first_over_time` and friends).
+pub(crate) fn over_windows(
+    m: &MatrixArg,
+    steps: &Steps,
+    keep_name: bool,
+    mut f: impl FnMut(&Window) -> Out,
+) -> Vec<StepVec> {
+    let mut out: Vec<StepVec> = vec![Vec::new(); steps.len()];
+    for s in &m.series {
+        for (k, o) in out.iter_mut().enumerate() {
+            let end = m.ends[k];
+            let w = Window {
+                series: s,
+                floats: s.floats_in(end, m.range),
+                hists: s.hists_in(end, m.range),
+                end,
+                range: m.range,
+                t: steps.ts(k),
+                k,
+            };
+            if w.floats.is_empty() && w.hists.is_empty() {
+                continue;
+            }
+            if let Some((v, h)) = f(&w) {
+                o.push(Sample {
+                    metric: s.metric.clone(),
+                    f: v,
+                    h,
+                    drop_name: s.drop_name || !keep_name,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Maps every sample of an instant vector, dropping `None` results; `__name__` is dropped.
+pub(crate) fn map_vector(
+    v: Vec<StepVec>,
+    mut f: impl FnMut(usize, &Sample) -> Option<f64>,
+) -> Vec<StepVec> {
+    v.into_iter()
+        .enumerate()
+        .map(|(k, vec)| {
+            vec.into_iter()
+                .filter_map(|s| {
+                    let r = f(k, &s)?;
+                    Some(Sample {
+                        metric: s.metric,
+                        f: r,
+                        h: None,
+                        drop_name: true,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Argument `i` of a call.
+pub(crate) fn arg(c: &Call, i: usize) -> Result<&Expr, QueryError> {
+    c.args
+        .args
+        .get(i)
+        .map(|b| b.as_ref())
+        .ok_or_else(|| QueryError::Execution(format!("missing argument {i} of {}", c.func.name)))
+}
+
+/// Evaluates call argument `i` as a scalar (one value per step).
+pub(crate) fn scalar_arg(
+    ev: &mut Evaluator,
+    c: &Call,
+    i: usize,
+    steps: &Steps,
+) -> Result<Vec<f64>, QueryError> {
+    let e = arg(c, i)?;
+    ev.eval_scalar(e, steps)
+}
+
+/// Evaluates call argument `i` as a string literal.
+pub(crate) fn string_arg(c: &Call, i: usize) -> Result<String, QueryError> {
+    match crate::eval::unwrap_parens(arg(c, i)?) {
+        Expr::StringLiteral(s) => Ok(s.val.clone()),
+        _ => Err(QueryError::Execution(format!(
+            "expected string argument {i} of {}",
+            c.func.name
+        ))),
+    }
+}
+
+/// Evaluates a function call at every step.
+pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, QueryError> {
+    let name = c.func.name;
+    if name == "info" {
+        return info::eval(ev, c, steps);
+    }
+    if let Some(v) = rate::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    if let Some(v) = over_time::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    if let Some(v) = math::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    if let Some(v) = date::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    if let Some(v) = labels::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    if let Some(v) = misc::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    Err(QueryError::Execution(format!(
+        "function \"{name}\" is not supported"
+    )))
+}

@@ -1,0 +1,114 @@
+//! The one seam between the local process and the shared crates: the all-in-one router
+//! (`lakewatch_api::App`), the store and compactor (`lakewatch_storage`) and the remote-write
+//! encoder (`lakewatch_ingest`).
+
+use crate::error::ServerError;
+use bytes::Bytes;
+use http::{Request, Response};
+use lakewatch_api::{App, QueryConfig};
+use lakewatch_ingest::IngestLimits;
+use lakewatch_model::MetricsBatch;
+use lakewatch_storage::compact::{self, CompactionOptions};
+use lakewatch_storage::{AuthConfig, Store};
+
+/// Every route of every function behind one handler, plus the store the compactor works on.
+pub struct Backend {
+    app: App,
+    compaction: CompactionOptions,
+}
+
+fn store_err(url: &str, e: impl std::fmt::Display) -> ServerError {
+    ServerError::Store {
+        url: url.to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl Backend {
+    /// Opens the store named by `store_url` and builds the all-in-one router on it. The rest of
+    /// the configuration comes from the same environment variables the Lambda functions read
+    /// (`LAKEWATCH_AUTH_TENANTS`, `LAKEWATCH_QUERY_*`, `LAKEWATCH_INGEST_*`, `LAKEWATCH_COMPACT_*`,
+    /// `LAKEWATCH_RETENTION`, `LAKEWATCH_GC_GRACE`; see docs/configuration.md).
+    /// Errors: [`ServerError::Store`] when the URL or a variable is invalid.
+    pub async fn open(store_url: &str) -> Result<Self, ServerError> {
+        let store = Store::from_url(store_url).map_err(|e| store_err(store_url, e))?;
+        let auth = AuthConfig::from_env().map_err(|e| store_err(store_url, e))?;
+        let query = QueryConfig::from_env().map_err(|e| store_err(store_url, e))?;
+        let compaction = CompactionOptions::from_env().map_err(|e| store_err(store_url, e))?;
+        let mut app = App::new(store, auth, query);
+        let (limits, warnings) = IngestLimits::from_env();
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        app.ingest.limits = limits;
+        Ok(Backend { app, compaction })
+    }
+
+    /// The store URL as given.
+    pub fn store_url(&self) -> &str {
+        self.app.store.url()
+    }
+
+    /// The store (to inspect objects in tests).
+    pub fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    /// Serves one request exactly as the Lambda functions would (same router, same handlers).
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let app = self.app.clone();
+        on_blocking_thread(move || async move { app.handle(req).await })
+            .await
+            .unwrap_or_else(|e| {
+                let mut r = Response::new(Bytes::from(format!("internal error: {e}")));
+                *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                r
+            })
+    }
+
+    /// Runs one compaction pass over every tenant (as the `compactor` function does) and
+    /// returns a one-line summary.
+    pub async fn compact_once(&self) -> Result<String, ServerError> {
+        let store = self.app.store.clone();
+        let opts = self.compaction.clone();
+        let stats = on_blocking_thread(move || async move { compact::run_once(&store, &opts).await })
+            .await
+            .map_err(ServerError::Task)?
+            .map_err(|e| ServerError::Task(format!("compaction: {e}")))?;
+        Ok(format!(
+            "tenants={} merges={} objects {}->{} retention_dropped={} gc_deleted={} errors={}",
+            stats.tenants,
+            stats.merges,
+            stats.objects_in,
+            stats.objects_out,
+            stats.retention_dropped,
+            stats.gc_deleted_objects,
+            stats.errors
+        ))
+    }
+}
+
+/// Runs the future made by `make` to completion on a blocking-pool thread of the current tokio
+/// runtime and returns its output.
+///
+/// Why: some futures of the shared crates are not provably `Send` (rustc's higher-ranked
+/// lifetime limitation with closures returning futures, rust-lang/rust#102211), so they cannot
+/// be `tokio::spawn`ed or served by axum directly. `Handle::block_on` has no `Send` bound.
+/// Errors: the task panicked or was cancelled (message returned).
+async fn on_blocking_thread<F, Fut, T>(make: F) -> Result<T, String>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(make()))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Encodes `batch` as a Prometheus remote-write 1.0 body: a snappy-compressed (block format)
+/// `prometheus.WriteRequest` protobuf, as Prometheus sends it.
+pub fn encode_remote_write_v1(batch: &MetricsBatch) -> Bytes {
+    Bytes::from(lakewatch_ingest::remote_write::encode_v1(batch))
+}

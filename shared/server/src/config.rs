@@ -1,0 +1,39 @@
+//! Settings of `lakewatch dev`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The default listen address: Mimir's default HTTP port on loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9009";
+/// The default store: the folder `./data` (relative to the working directory).
+pub const DEFAULT_STORE: &str = "./data";
+
+/// What the local all-in-one process does.
+#[derive(Debug, Clone)]
+pub struct DevConfig {
+    /// Address to serve every route on (port 0 picks a free port; see [`crate::DevServer::addr`]).
+    pub listen: SocketAddr,
+    /// Store URL: `file:///abs/path`, a plain path (`./data`), `s3://bucket/prefix` or `memory://`.
+    pub store_url: String,
+    /// Write demo traffic (AI-gateway-shaped metrics, tenant `anonymous`).
+    pub demo: bool,
+    /// How often the in-process compactor runs (`Duration::ZERO` disables it).
+    pub compaction_interval: Duration,
+    /// Spacing of demo samples, like a scrape interval (default 15 s).
+    pub demo_interval: Duration,
+    /// How much demo history to write at start so dashboards have data at once (default 1 h).
+    pub demo_backfill: Duration,
+}
+
+impl Default for DevConfig {
+    fn default() -> Self {
+        DevConfig {
+            listen: DEFAULT_LISTEN.parse().expect("constant address parses"),
+            store_url: DEFAULT_STORE.to_string(),
+            demo: true,
+            compaction_interval: Duration::from_secs(60),
+            demo_interval: Duration::from_secs(15),
+            demo_backfill: Duration::from_secs(3600),
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! The simulated AI gateway: advances request counters, histograms and gauges step by step and
+//! emits one sample per series per step, as a Prometheus scrape of the gateway and Redis would.
+
+use super::catalog::{self, Model, RouteKind, HTTP_BUCKETS, INFERENCE_BUCKETS};
+use super::random::{log_normal, poisson, std_normal, trace_id, weighted};
+use lakewatch_model::{Exemplar, Labels, Sample, TimeSeries};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+
+/// A classic histogram's state: per-bucket (non-cumulative) counts with the `+Inf` bucket last,
+/// the sum of observations and the last observation (kept as an exemplar).
+#[derive(Debug, Clone)]
+struct Hist {
+    bounds: &'static [f64],
+    counts: Vec<f64>,
+    sum: f64,
+    count: f64,
+    exemplar: Option<(usize, f64, i64, String)>,
+}
+
+impl Hist {
+    fn new(bounds: &'static [f64]) -> Self {
+        Hist {
+            bounds,
+            counts: vec![0.0; bounds.len() + 1],
+            sum: 0.0,
+            count: 0.0,
+            exemplar: None,
+        }
+    }
+
+    fn bucket_of(&self, v: f64) -> usize {
+        self.bounds
+            .iter()
+            .position(|b| v <= *b)
+            .unwrap_or(self.bounds.len())
+    }
+
+    fn observe(&mut self, v: f64) -> usize {
+        let i = self.bucket_of(v);
+        self.counts[i] += 1.0;
+        self.sum += v;
+        self.count += 1.0;
+        i
+    }
+}
+
+/// Formats a bucket bound as Prometheus client_golang does (`0.005`, `1`, `2.5`, `+Inf`).
+fn le(bounds: &[f64], i: usize) -> String {
+    match bounds.get(i) {
+        Some(b) => format!("{b}"),
+        None => "+Inf".to_string(),
+    }
+}
+
+/// The gateway simulator. Deterministic for a given seed and sequence of `step` calls.
+pub struct Simulator {
+    rng: StdRng,
+    counters: BTreeMap<Labels, f64>,
+    hists: BTreeMap<Labels, Hist>,
+    outage: Option<(usize, i64)>,
+    spike: Option<(f64, i64)>,
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    Labels::from_pairs(pairs.iter().copied())
+}
+
+impl Simulator {
+    /// A fresh gateway (all counters at zero, as after a process start).
+    pub fn new(seed: u64) -> Self {
+        Simulator {
+            rng: StdRng::seed_from_u64(seed),
+            counters: BTreeMap::new(),
+            hists: BTreeMap::new(),
+            outage: None,
+            spike: None,
+        }
+    }
+
+    fn inc(&mut self, l: Labels, by: f64) {
+        *self.counters.entry(l).or_insert(0.0) += by;
+    }
+
+    fn observe(&mut self, l: Labels, bounds: &'static [f64], v: f64, t_ms: i64, with_trace: bool) {
+        let trace = with_trace.then(|| trace_id(&mut self.rng));
+        let h = self.hists.entry(l).or_insert_with(|| Hist::new(bounds));
+        let i = h.observe(v);
+        if let Some(t) = trace {
+            h.exemplar = Some((i, v, t_ms, t));
+        }
+    }
+
+    /// Relative load at `t_ms`: slow and fast waves around 1.0, times a traffic spike if active.
+    fn load(&self, t_ms: i64) -> f64 {
+        let t = t_ms as f64 / 1000.0;
+        let tau = std::f64::consts::TAU;
+        let base = 1.0 + 0.35 * (tau * t / 10_800.0).sin() + 0.1 * (tau * t / 1_020.0).sin();
+        base * self.spike.map(|(f, _)| f).unwrap_or(1.0)
+    }
+
+    fn update_incidents(&mut self, t_ms: i64) {
+        if matches!(self.outage, Some((_, until)) if until <= t_ms) {
+            self.outage = None;
+        }
+        if matches!(self.spike, Some((_, until)) if until <= t_ms) {
+            self.spike = None;
+        }
+        if self.outage.is_none() && self.rng.random::<f64>() < 0.01 {
+            let p = self.rng.random_range(0..catalog::PROVIDERS.len());
+            let dur = self.rng.random_range(120_000..360_000);
+            self.outage = Some((p, t_ms + dur));
+        }
+        if self.spike.is_none() && self.rng.random::<f64>() < 0.005 {
+            let f = self.rng.random_range(2.5..4.0);
+            let dur = self.rng.random_range(180_000..480_000);
+            self.spike = Some((f, t_ms + dur));
+        }
+    }
+
+    fn pick_model(&mut self, kind: RouteKind) -> Model {
+        let models: Vec<Model> = catalog::MODELS
+            .iter()
+            .filter(|m| m.kind == kind)
+            .copied()
+            .collect();
+        let weights: Vec<f64> = models.iter().map(|m| m.weight).collect();
+        models[weighted(&mut self.rng, &weights)]
+    }
+
+    /// One request through the gateway at `t_ms`; returns (HTTP status, HTTP latency in s).
+    fn request(&mut self, instance: &str, kind: RouteKind, t_ms: i64) -> (&'static str, f64) {
+        let gw = log_normal(&mut self.rng, 0.004, 0.3);
+        if kind == RouteKind::Static {
+            let status = if self.rng.random::<f64>() < 0.001 { "500" } else { "200" };
+            return (status, gw);
+        }
+        if self.rng.random::<f64>() < 0.005 {
+            return ("400", gw);
+        }
+        let limit_p = if self.spike.is_some() { 0.08 } else { 0.01 };
+        if self.rng.random::<f64>() < limit_p {
+            let w: Vec<f64> = catalog::LIMIT_TYPES.iter().map(|(_, w)| *w).collect();
+            let lt = catalog::LIMIT_TYPES[weighted(&mut self.rng, &w)].0;
+            self.inc(
+                labels(&[
+                    ("__name__", "rate_limiter_hits_total"),
+                    ("job", catalog::GATEWAY_JOB),
+                    ("instance", instance),
+                    ("limit_type", lt),
+                ]),
+                1.0,
+            );
+            return ("429", gw * 0.5);
+        }
+        let m = self.pick_model(kind);
+        let down = matches!(self.outage, Some((p, _)) if catalog::PROVIDERS[p] == m.provider);
+        let err_p = if down { 0.45 } else { 0.004 };
+        let failed = self.rng.random::<f64>() < err_p;
+        let latency = if failed {
+            log_normal(&mut self.rng, 2.5, 0.9).min(60.0)
+        } else {
+            log_normal(&mut self.rng, m.median_latency_s, 0.45)
+        };
+        let status = if failed { "error" } else { "success" };
+        let base = [
+            ("job", catalog::GATEWAY_JOB),
+            ("instance", instance),
+            ("model", m.name),
+            ("provider", m.provider),
+        ];
+        let mut l = base.to_vec();
+        l.push(("__name__", "model_inference_requests_total"));
+        l.push(("status", status));
+        self.inc(labels(&l), 1.0);
+        let mut l = base.to_vec();
+        l.push(("__name__", "model_inference_duration_seconds"));
+        let with_trace = self.rng.random::<f64>() < 0.2;
+        self.observe(labels(&l), &INFERENCE_BUCKETS, latency, t_ms, with_trace);
+        if !failed {
+            let prompt_median = if kind == RouteKind::Embed { 180.0 } else { 450.0 };
+            let prompt = log_normal(&mut self.rng, prompt_median, 0.6).round();
+            let mut l = base.to_vec();
+            l.push(("__name__", "tokens_used_total"));
+            l.push(("type", "prompt"));
+            self.inc(labels(&l), prompt);
+            if kind == RouteKind::Chat {
+                let completion = log_normal(&mut self.rng, 220.0, 0.7).round();
+                let mut l = base.to_vec();
+                l.push(("__name__", "tokens_used_total"));
+                l.push(("type", "completion"));
+                self.inc(labels(&l), completion);
+            }
+        }
+        let http_status = match (failed, self.rng.random::<f64>() < 0.7) {
+            (false, _) => "200",
+            (true, true) => "502",
+            (true, false) => "503",
+        };
+        (http_status, latency + gw)
+    }
+
+    /// Advances the gateway by `step_s` seconds ending at `t_ms` (ms since epoch) and returns
+    /// one sample at `t_ms` for every series that exists so far, with exemplars (`trace_id`) on
+    /// some histogram buckets.
+    pub fn step(&mut self, t_ms: i64, step_s: f64) -> Vec<TimeSeries> {
+        self.update_incidents(t_ms);
+        let step_ms = (step_s * 1000.0) as i64;
+        let load = self.load(t_ms);
+        let mut total_requests = 0u64;
+        for instance in catalog::GATEWAY_INSTANCES {
+            for route in catalog::ROUTES {
+                let share = route.rps / catalog::GATEWAY_INSTANCES.len() as f64;
+                let n = poisson(&mut self.rng, share * load * step_s);
+                total_requests += n;
+                for _ in 0..n {
+                    let at = t_ms - self.rng.random_range(0..step_ms.max(1));
+                    let (status, latency) = self.request(instance, route.kind, at);
+                    let mut l = vec![
+                        ("job", catalog::GATEWAY_JOB),
+                        ("instance", instance),
+                        ("route", route.path),
+                        ("status", status),
+                    ];
+                    let with_trace = self.rng.random::<f64>() < 0.1;
+                    l.push(("__name__", "http_request_duration_seconds"));
+                    self.observe(labels(&l), &HTTP_BUCKETS, latency, at, with_trace);
+                    l.pop();
+                    l.push(("__name__", "http_requests_total"));
+                    l.push(("method", route.method));
+                    self.inc(labels(&l), 1.0);
+                }
+            }
+        }
+        let background = poisson(&mut self.rng, 40.0 * step_s);
+        let redis_cmds = total_requests * 6 + background;
+        self.inc(
+            labels(&[
+                ("__name__", "redis_commands_processed_total"),
+                ("job", catalog::REDIS_JOB),
+                ("instance", catalog::REDIS_INSTANCE),
+            ]),
+            redis_cmds as f64,
+        );
+        self.emit(t_ms, load)
+    }
+
+    fn gauge(name: &str, job: &str, instance: &str, t_ms: i64, v: f64) -> TimeSeries {
+        TimeSeries {
+            labels: labels(&[("__name__", name), ("job", job), ("instance", instance)]),
+            samples: vec![Sample {
+                timestamp_ms: t_ms,
+                value: v,
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn emit(&mut self, t_ms: i64, load: f64) -> Vec<TimeSeries> {
+        let mut out = Vec::new();
+        let sample = |v: f64| {
+            vec![Sample {
+                timestamp_ms: t_ms,
+                value: v,
+            }]
+        };
+        for (l, v) in &self.counters {
+            out.push(TimeSeries {
+                labels: l.clone(),
+                samples: sample(*v),
+                ..Default::default()
+            });
+        }
+        for (l, h) in &mut self.hists {
+            let base = l.metric_name().unwrap_or_default().to_string();
+            let mut cumulative = 0.0;
+            for i in 0..h.counts.len() {
+                cumulative += h.counts[i];
+                let mut bl = l.clone();
+                bl.set("__name__", &format!("{base}_bucket"));
+                bl.set("le", &le(h.bounds, i));
+                let mut exemplars = Vec::new();
+                if let Some((bi, v, ts, trace)) = &h.exemplar {
+                    if *bi == i {
+                        exemplars.push(Exemplar {
+                            labels: labels(&[("trace_id", trace)]),
+                            value: *v,
+                            timestamp_ms: *ts,
+                        });
+                    }
+                }
+                out.push(TimeSeries {
+                    labels: bl,
+                    samples: sample(cumulative),
+                    exemplars,
+                    ..Default::default()
+                });
+            }
+            h.exemplar = None;
+            for (suffix, v) in [("_sum", h.sum), ("_count", h.count)] {
+                let mut sl = l.clone();
+                sl.set("__name__", &format!("{base}{suffix}"));
+                out.push(TimeSeries {
+                    labels: sl,
+                    samples: sample(v),
+                    ..Default::default()
+                });
+            }
+        }
+        for instance in catalog::GATEWAY_INSTANCES {
+            out.push(Self::gauge("up", catalog::GATEWAY_JOB, instance, t_ms, 1.0));
+        }
+        out.push(Self::gauge(
+            "up",
+            catalog::REDIS_JOB,
+            catalog::REDIS_INSTANCE,
+            t_ms,
+            1.0,
+        ));
+        let t = t_ms as f64 / 1000.0;
+        let tau = std::f64::consts::TAU;
+        let mib = 1024.0 * 1024.0;
+        let mem = 180.0 * mib + 25.0 * mib * (tau * t / 7_200.0).sin() + mib * std_normal(&mut self.rng);
+        let clients = (20.0 + 8.0 * load + 1.5 * std_normal(&mut self.rng)).round().max(1.0);
+        out.push(Self::gauge(
+            "redis_memory_used_bytes",
+            catalog::REDIS_JOB,
+            catalog::REDIS_INSTANCE,
+            t_ms,
+            mem.round(),
+        ));
+        out.push(Self::gauge(
+            "redis_connected_clients",
+            catalog::REDIS_JOB,
+            catalog::REDIS_INSTANCE,
+            t_ms,
+            clients,
+        ));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(series: &[TimeSeries], pairs: &[(&str, &str)]) -> Option<f64> {
+        series
+            .iter()
+            .find(|s| pairs.iter().all(|(n, v)| s.labels.get(n) == Some(*v)))
+            .map(|s| s.samples[0].value)
+    }
+
+    #[test]
+    fn counters_grow_and_histograms_are_cumulative() {
+        let mut sim = Simulator::new(7);
+        let t0 = 1_700_000_000_000;
+        let first = sim.step(t0, 15.0);
+        let mut last = first.clone();
+        for i in 1..40 {
+            last = sim.step(t0 + i * 15_000, 15.0);
+        }
+        let q = [
+            ("__name__", "http_requests_total"),
+            ("instance", "gateway-0:8000"),
+            ("route", "/v1/chat/completions"),
+            ("status", "200"),
+        ];
+        let a = value(&first, &q).unwrap();
+        let b = value(&last, &q).unwrap();
+        // about 4.5 req/s on this replica for 585 s
+        assert!(b > a && b - a > 1000.0, "{a} {b}");
+
+        for s in &last {
+            assert_eq!(s.samples.len(), 1);
+            assert_eq!(s.samples[0].timestamp_ms, t0 + 39 * 15_000);
+        }
+        // buckets are cumulative and +Inf equals _count
+        let base = [
+            ("instance", "gateway-1:8000"),
+            ("route", "/v1/embeddings"),
+            ("status", "200"),
+        ];
+        let mut prev = 0.0;
+        for i in 0..=HTTP_BUCKETS.len() {
+            let le_v = le(&HTTP_BUCKETS, i);
+            let mut q = base.to_vec();
+            q.push(("__name__", "http_request_duration_seconds_bucket"));
+            q.push(("le", &le_v));
+            let v = value(&last, &q).unwrap();
+            assert!(v >= prev);
+            prev = v;
+        }
+        let mut q = base.to_vec();
+        q.push(("__name__", "http_request_duration_seconds_count"));
+        assert_eq!(value(&last, &q), Some(prev));
+        // exemplars carry a trace_id
+        assert!(last
+            .iter()
+            .flat_map(|s| &s.exemplars)
+            .any(|e| e.labels.get("trace_id").map(|t| t.len()) == Some(32)));
+        // every family is present
+        for name in [
+            "model_inference_requests_total",
+            "model_inference_duration_seconds_bucket",
+            "tokens_used_total",
+            "redis_memory_used_bytes",
+            "redis_connected_clients",
+            "redis_commands_processed_total",
+            "rate_limiter_hits_total",
+        ] {
+            assert!(
+                last.iter().any(|s| s.labels.metric_name() == Some(name)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn deterministic_for_a_seed() {
+        let mut a = Simulator::new(3);
+        let mut b = Simulator::new(3);
+        assert_eq!(a.step(1_000_000, 15.0), b.step(1_000_000, 15.0));
+    }
+}

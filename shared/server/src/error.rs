@@ -1,0 +1,19 @@
+//! Errors of the local process.
+
+/// Why `lakewatch dev` could not start or stopped abnormally.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The store URL could not be opened (bad scheme, missing bucket, unreadable folder).
+    #[error("cannot open store {url}: {message}")]
+    Store { url: String, message: String },
+    /// Binding or serving the HTTP listener failed.
+    #[error("HTTP listener {addr}: {source}")]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A background task (demo traffic, compactor) failed.
+    #[error("{0}")]
+    Task(String),
+}

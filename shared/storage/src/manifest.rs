@@ -1,0 +1,299 @@
+//! Per-tenant, per-signal manifest: the list of live objects, committed as a numbered log.
+//!
+//! Each version is a full JSON snapshot at `<tenant>/<signal>/manifest/<version:020>.json`,
+//! written with `PutMode::Create`, so exactly one writer wins version `n+1` on every backend
+//! (S3 `If-None-Match: *`, local hard links, memory). A writer that loses (`AlreadyExists`)
+//! re-reads the newest version, re-applies its change and tries again. The newest version is
+//! found by listing the manifest prefix from the last version this process saw.
+//!
+//! Readers take one snapshot and read exactly the objects it names, so a compaction commit
+//! (inputs out, outputs in, one version) is seen either wholly or not at all. Objects removed
+//! from the live list are kept as tombstones and deleted by the compactor only after the grace
+//! period (`LAKEWATCH_GC_GRACE`, default 10 min). Old versions are deleted after the same grace,
+//! and a commit that took longer than half the grace restarts from a fresh read, so a deleted
+//! version number can never be re-created by a slow writer.
+
+use crate::error::{Result, StorageError};
+use crate::keys;
+use crate::store::Store;
+use lakewatch_model::{Signal, TenantId};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Manifest JSON format version written in [`Manifest::format`].
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// One live data object and the statistics used to skip it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectEntry {
+    /// ULID of the object (also its file name).
+    pub id: String,
+    /// Relative key (`<tenant>/<signal>/objects/L<level>/<id>.parquet`).
+    pub key: String,
+    /// Compaction level: 0 = one ingest request, 1 = merged minutes, 2 = merged window (hours).
+    pub level: u8,
+    /// Smallest timestamp in the object, ms since the epoch (samples, histograms, exemplars).
+    pub min_time_ms: i64,
+    /// Largest timestamp in the object, ms, inclusive.
+    pub max_time_ms: i64,
+    /// Object size in bytes.
+    pub size_bytes: u64,
+    /// Parquet rows (samples + histograms + exemplars for metrics).
+    pub rows: u64,
+    /// Float samples.
+    pub samples: u64,
+    /// Native histogram samples.
+    #[serde(default)]
+    pub histograms: u64,
+    /// Exemplars.
+    #[serde(default)]
+    pub exemplars: u64,
+    /// Distinct series.
+    pub series: u64,
+    /// Sorted distinct metric names (`__name__`), for pruning; `None` = not recorded (too many),
+    /// the object must then always be read.
+    #[serde(default)]
+    pub metric_names: Option<Vec<String>>,
+    /// Largest ULID of the ingest objects whose data this object holds (its own id for L0).
+    /// When two objects disagree about one (series, timestamp), the larger wins.
+    pub source_max_id: String,
+    /// When the object was written, ms since the epoch.
+    pub created_at_ms: i64,
+}
+
+/// An object no longer in the live list, deleted once `removed_at_ms` is older than the grace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub key: String,
+    pub removed_at_ms: i64,
+}
+
+/// One manifest version (a full snapshot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    /// 0 = nothing committed yet (no file); versions start at 1.
+    pub version: u64,
+    pub signal: Signal,
+    /// When this version was written, ms since the epoch.
+    pub committed_at_ms: i64,
+    /// Live objects, in commit order.
+    pub objects: Vec<ObjectEntry>,
+    /// Removed objects awaiting deletion.
+    #[serde(default)]
+    pub tombstones: Vec<Tombstone>,
+}
+
+impl Manifest {
+    /// The empty manifest (version 0) of a signal.
+    pub fn empty(signal: Signal) -> Self {
+        Manifest {
+            format: MANIFEST_FORMAT,
+            version: 0,
+            signal,
+            committed_at_ms: 0,
+            objects: Vec::new(),
+            tombstones: Vec::new(),
+        }
+    }
+
+    /// Whether an object id is live.
+    pub fn contains(&self, id: &str) -> bool {
+        self.objects.iter().any(|o| o.id == id)
+    }
+
+    /// Removes the live objects with these ids and tombstones them at `now_ms`.
+    /// Returns false (and changes nothing) if any of them is not live.
+    pub fn swap(&mut self, remove: &[String], add: Vec<ObjectEntry>, now_ms: i64) -> bool {
+        if !remove.iter().all(|id| self.contains(id)) {
+            return false;
+        }
+        let mut removed = Vec::new();
+        self.objects.retain(|o| {
+            if remove.contains(&o.id) {
+                removed.push(o.key.clone());
+                false
+            } else {
+                true
+            }
+        });
+        self.tombstones
+            .extend(removed.into_iter().map(|key| Tombstone {
+                key,
+                removed_at_ms: now_ms,
+            }));
+        self.objects.extend(add);
+        true
+    }
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Reads and commits one tenant's manifest for one signal.
+#[derive(Debug, Clone)]
+pub struct ManifestLog {
+    store: Store,
+    tenant: TenantId,
+    signal: Signal,
+    /// A commit attempt older than this restarts from a fresh read (half the GC grace).
+    max_attempt_age: Duration,
+    max_attempts: u32,
+}
+
+impl ManifestLog {
+    /// A log with the default grace (10 min → attempts restart after 5 min).
+    pub fn new(store: Store, tenant: TenantId, signal: Signal) -> Self {
+        ManifestLog {
+            store,
+            tenant,
+            signal,
+            max_attempt_age: crate::DEFAULT_GC_GRACE / 2,
+            max_attempts: 200,
+        }
+    }
+
+    /// Sets the GC grace this log must respect (attempts restart after half of it, but never
+    /// sooner than after 1 s, so tiny test graces still make progress).
+    pub fn with_gc_grace(mut self, grace: Duration) -> Self {
+        self.max_attempt_age = (grace / 2).max(Duration::from_secs(1));
+        self
+    }
+
+    fn prefix(&self) -> String {
+        keys::manifest_prefix(&self.tenant, self.signal)
+    }
+
+    /// All manifest version numbers present, ascending.
+    pub async fn versions(&self) -> Result<Vec<u64>> {
+        let mut v: Vec<u64> = self
+            .store
+            .list(&self.prefix())
+            .await?
+            .iter()
+            .filter_map(|(k, _)| keys::manifest_version_of(k))
+            .collect();
+        v.sort_unstable();
+        Ok(v)
+    }
+
+    async fn latest_version(&self) -> Result<u64> {
+        let prefix = self.prefix();
+        let hint = self.store.version_hint(&prefix);
+        let found = if hint > 0 {
+            let offset = keys::manifest_key(&self.tenant, self.signal, hint);
+            self.store.list_after(&prefix, &offset).await?
+        } else {
+            self.store.list(&prefix).await?
+        };
+        let latest = found
+            .iter()
+            .filter_map(|(k, _)| keys::manifest_version_of(k))
+            .max()
+            .unwrap_or(0)
+            .max(hint);
+        self.store.set_version_hint(&prefix, latest);
+        Ok(latest)
+    }
+
+    async fn read_version(&self, version: u64) -> Result<Manifest> {
+        let key = keys::manifest_key(&self.tenant, self.signal, version);
+        let bytes = self.store.get(&key).await?;
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| StorageError::Manifest {
+            key: key.clone(),
+            reason: e.to_string(),
+        })?;
+        if m.version != version || m.format != MANIFEST_FORMAT {
+            return Err(StorageError::Manifest {
+                key,
+                reason: format!("version {} format {} in file", m.version, m.format),
+            });
+        }
+        Ok(m)
+    }
+
+    /// The newest committed manifest (version 0 and empty if none).
+    pub async fn load(&self) -> Result<Manifest> {
+        let v = self.latest_version().await?;
+        if v == 0 {
+            return Ok(Manifest::empty(self.signal));
+        }
+        self.read_version(v).await
+    }
+
+    /// Commits a change: `apply` edits a copy of the newest manifest and returns `Ok(true)` to
+    /// commit it, `Ok(false)` to commit nothing (then the unchanged manifest is returned).
+    /// `apply` may run several times (once per lost race), always on the newest version.
+    ///
+    /// Returns the committed manifest. Errors: `CommitFailed` after too many lost races,
+    /// object store errors, or whatever `apply` returns.
+    pub async fn commit<F>(&self, mut apply: F) -> Result<Manifest>
+    where
+        F: FnMut(&mut Manifest) -> Result<bool>,
+    {
+        let mut backoff_ms = 2u64;
+        for attempt in 0..self.max_attempts {
+            let started = Instant::now();
+            let current = self.load().await?;
+            let mut next = current.clone();
+            if !apply(&mut next)? {
+                return Ok(current);
+            }
+            next.version = current.version + 1;
+            next.format = MANIFEST_FORMAT;
+            next.committed_at_ms = now_ms();
+            if started.elapsed() > self.max_attempt_age {
+                tracing::warn!(attempt, "manifest commit attempt too slow, restarting");
+                continue;
+            }
+            let key = keys::manifest_key(&self.tenant, self.signal, next.version);
+            let body = serde_json::to_vec(&next).map_err(|e| StorageError::Manifest {
+                key: key.clone(),
+                reason: e.to_string(),
+            })?;
+            match self.store.put_create(&key, body.into()).await {
+                Ok(()) => {
+                    self.store.set_version_hint(&self.prefix(), next.version);
+                    return Ok(next);
+                }
+                Err(StorageError::ObjectStore(object_store::Error::AlreadyExists { .. }))
+                | Err(StorageError::ObjectStore(object_store::Error::Precondition { .. })) => {
+                    self.store.set_version_hint(&self.prefix(), next.version);
+                    let jitter = ulid::Ulid::new().random() as u64 % (backoff_ms + 1);
+                    tokio::time::sleep(Duration::from_millis(jitter)).await;
+                    backoff_ms = (backoff_ms * 2).min(100);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StorageError::CommitFailed {
+            attempts: self.max_attempts,
+            reason: "lost every race".into(),
+        })
+    }
+
+    /// Deletes manifest versions older than `min_age` except the newest `keep_latest`.
+    /// Returns how many were deleted.
+    pub async fn gc_versions(&self, min_age: Duration, keep_latest: usize) -> Result<usize> {
+        let listed = self.store.list(&self.prefix()).await?;
+        let mut versions: Vec<(u64, String, i64)> = listed
+            .into_iter()
+            .filter_map(|(k, m)| {
+                keys::manifest_version_of(&k).map(|v| (v, k, m.last_modified.timestamp_millis()))
+            })
+            .collect();
+        versions.sort_unstable_by_key(|(v, _, _)| *v);
+        let cutoff = now_ms() - min_age.as_millis() as i64;
+        let n = versions.len().saturating_sub(keep_latest.max(1));
+        let mut deleted = 0;
+        for (_, key, modified) in versions.into_iter().take(n) {
+            if modified < cutoff {
+                self.store.delete(&key).await?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    }
+}

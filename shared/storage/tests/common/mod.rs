@@ -1,0 +1,140 @@
+//! Shared helpers for the storage integration tests: synthetic data and a moto S3 server.
+#![allow(dead_code)]
+
+use lakewatch_model::{Labels, MetricsBatch, Sample, TimeSeries};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Deterministic pseudo-random numbers (64-bit LCG).
+pub struct Lcg(pub u64);
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Labels of synthetic series `i` of `n`: 20 metric names, realistic label sets.
+pub fn synthetic_labels(i: usize) -> Labels {
+    let metrics = [
+        "http_requests_total", "http_request_duration_seconds_count", "process_cpu_seconds_total",
+        "node_network_receive_bytes_total", "node_network_transmit_bytes_total", "redis_commands_total",
+        "llm_tokens_total", "llm_requests_total", "llm_errors_total", "rate_limiter_hits_total",
+        "go_gc_duration_seconds_count", "node_disk_read_bytes_total", "node_disk_written_bytes_total",
+        "grpc_server_handled_total", "cache_hits_total", "cache_misses_total", "queue_messages_total",
+        "db_queries_total", "upstream_retries_total", "jobs_processed_total",
+    ];
+    let methods = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+    let codes = ["200", "201", "400", "404", "500"];
+    Labels::from_pairs([
+        ("__name__", metrics[i % 20].to_string()),
+        ("job", "ai-gateway".to_string()),
+        ("instance", format!("10.0.{}.{}:9100", (i / 20) % 5, (i / 100) % 10)),
+        ("method", methods[(i / 20) % 5].to_string()),
+        ("code", codes[(i / 100) % 5].to_string()),
+        ("env", "prod".to_string()),
+    ])
+}
+
+/// Counter-like data: `series` series, `steps` samples each `step_ms` apart from `start_ms`,
+/// integer increments 0..100 per step. Returns the series.
+pub fn counters(series: usize, steps: usize, start_ms: i64, step_ms: i64, seed: u64) -> Vec<TimeSeries> {
+    let mut rng = Lcg(seed);
+    (0..series)
+        .map(|i| {
+            let mut v = (rng.next() % 10_000) as f64;
+            let samples = (0..steps)
+                .map(|k| {
+                    v += (rng.next() % 100) as f64;
+                    Sample { timestamp_ms: start_ms + k as i64 * step_ms, value: v }
+                })
+                .collect();
+            TimeSeries { labels: synthetic_labels(i), samples, ..Default::default() }
+        })
+        .collect()
+}
+
+/// Cuts series into remote-write-sized batches (`per_batch` samples, time-major like
+/// Prometheus's shards: each batch holds consecutive steps of all series).
+pub fn remote_write_batches(all: &[TimeSeries], per_batch: usize) -> Vec<MetricsBatch> {
+    let steps = all.first().map(|s| s.samples.len()).unwrap_or(0);
+    let steps_per_batch = (per_batch / all.len().max(1)).max(1);
+    (0..steps)
+        .step_by(steps_per_batch)
+        .map(|k0| MetricsBatch {
+            series: all
+                .iter()
+                .map(|s| TimeSeries {
+                    labels: s.labels.clone(),
+                    samples: s.samples[k0..(k0 + steps_per_batch).min(steps)].to_vec(),
+                    ..Default::default()
+                })
+                .collect(),
+            metadata: Vec::new(),
+        })
+        .collect()
+}
+
+/// A unique empty directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("lakewatch-storage-{tag}-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A moto_server child process on a free 127.0.0.1 port, killed on drop.
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> Option<String> {
+    let ok = |b: &str| Command::new(b).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if ok("moto_server") {
+        return Some("moto_server".into());
+    }
+    eprintln!("moto_server not found, trying pip install 'moto[server]'");
+    let _ = Command::new("python3").args(["-m", "pip", "install", "-q", "moto[server]"]).status();
+    ok("moto_server").then(|| "moto_server".into())
+}
+
+impl Moto {
+    /// Starts moto and creates `bucket` with an unsigned PUT; `None` if moto is unavailable.
+    pub fn start(bucket: &str) -> Option<Moto> {
+        let bin = moto_binary()?;
+        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let child = Command::new(bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").ok()?;
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        assert!(resp.starts_with("HTTP/1.1 200"), "bucket creation failed: {resp}");
+        Some(moto)
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}

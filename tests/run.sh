@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every Lakewatch test on a fresh Debian 12 machine with Rust installed:
+#   bash tests/run.sh
+# Installs what the tests need when missing (Debian's prometheus, moto_server, cargo-lambda),
+# then runs `cargo test --workspace` (debug build). Exits non-zero on any failure.
+# Environment:
+#   CARGO_TARGET_DIR   build folder (default: $HOME/.cache/lakewatch-target)
+#   LAKEWATCH_E2E_SKIP_PROMETHEUS=1 / LAKEWATCH_E2E_SKIP_S3=1   skip the end-to-end tests that
+#                      need them (quick local runs only; never set in CI)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+if ! command -v prometheus >/dev/null 2>&1 && [ "${LAKEWATCH_E2E_SKIP_PROMETHEUS:-0}" != "1" ]; then
+  log "installing Debian's prometheus (2.42)"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+fi
+
+PIP_PKGS=()
+command -v moto_server >/dev/null 2>&1 || PIP_PKGS+=("moto[server]")
+cargo lambda --version >/dev/null 2>&1 || PIP_PKGS+=("cargo-lambda")
+if [ "${#PIP_PKGS[@]}" -gt 0 ]; then
+  log "installing ${PIP_PKGS[*]} with pip"
+  PIP="pip"
+  command -v pip >/dev/null 2>&1 || PIP="python3 -m pip"
+  $PIP install --quiet "${PIP_PKGS[@]}"
+  # pyenv needs its shims refreshed to see new console scripts
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
+fi
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lakewatch-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+log "cargo test --workspace (target dir $CARGO_TARGET_DIR)"
+cargo test --workspace
+log "all tests passed"

@@ -1,0 +1,16 @@
+//! Harness for Lakewatch's end-to-end tests: real external processes (Debian's `prometheus`,
+//! `moto_server`) started on free loopback ports in process groups that are always stopped,
+//! an HTTP client for the Prometheus API, and a result comparator.
+//!
+//! The tests themselves live in `tests/tests/*.rs`; `bash tests/run.sh` installs the external
+//! programs and runs the whole workspace's tests.
+
+pub mod client;
+pub mod compare;
+pub mod env;
+pub mod moto;
+pub mod process;
+pub mod prometheus;
+pub mod queries;
+pub mod scenario;
+pub mod tempdir;
