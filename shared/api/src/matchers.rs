@@ -12,7 +12,14 @@ pub const EMPTY_MATCHER_ERROR: &str = "match[] must contain at least one non-emp
 /// Parses one selector into matcher sets (one set, or several for promql-parser's
 /// `{a="1" or b="2"}` extension; the sets are a union). Errors are `bad_data`.
 pub fn parse_selector(sel: &str) -> Result<Vec<Vec<LabelMatcher>>, ApiError> {
-    let expr = parser::parse(sel).map_err(|e| ApiError::bad_data(parse_error_text(sel, &e)))?;
+    let expr = parser::parse(sel).map_err(|e| {
+        // promql-parser refuses `{a=""}` itself; Prometheus answers with the match[] text.
+        if e.contains("at least one non-empty matcher") {
+            ApiError::bad_data(EMPTY_MATCHER_ERROR)
+        } else {
+            ApiError::bad_data(parse_error_text(sel, &e))
+        }
+    })?;
     let vs = match expr {
         Expr::VectorSelector(vs) => vs,
         _ => {

@@ -35,11 +35,12 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     }
 }
 
-/// Like [`parse_time`] but an absent or empty parameter gives `default_ms`.
-pub fn parse_time_or(s: Option<&str>, default_ms: i64) -> Result<i64, String> {
+/// Prometheus `parseTimeParam`: like [`parse_time`], but an absent or empty parameter gives
+/// `default_ms` and errors read `invalid time value for '<name>': cannot parse …`.
+pub fn parse_time_param(name: &str, s: Option<&str>, default_ms: i64) -> Result<i64, String> {
     match s {
         None | Some("") => Ok(default_ms),
-        Some(s) => parse_time(s),
+        Some(s) => parse_time(s).map_err(|e| format!("invalid time value for '{name}': {e}")),
     }
 }
 

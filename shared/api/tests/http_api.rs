@@ -70,7 +70,12 @@ async fn match_params_are_validated() {
     let app = app().await;
     for sel in [r#"{job=""}"#, r#"{job=~".*"}"#] {
         let r = get_and_post(&app, "/api/v1/labels", &[("match[]", sel)]).await;
-        assert_error(&r, 400, "bad_data", "");
+        assert_error(
+            &r,
+            400,
+            "bad_data",
+            "match[] must contain at least one non-empty matcher",
+        );
     }
     let r = get_and_post(&app, "/api/v1/series", &[("match[]", "rate(up[5m])")]).await;
     assert_error(&r, 400, "bad_data", "");
@@ -124,7 +129,7 @@ async fn label_values_and_escaping() {
         &r,
         400,
         "bad_data",
-        r#"invalid parameter "start": cannot parse "nope" to a valid timestamp"#,
+        r#"invalid parameter "start": invalid time value for 'start': cannot parse "nope" to a valid timestamp"#,
     );
 }
 
@@ -255,7 +260,12 @@ async fn exemplars_endpoint() {
     assert_eq!(r.status, 204);
     assert!(r.body.is_empty());
     let r = get(&app, "/api/v1/query_exemplars?query=up&start=10&end=5").await;
-    assert_error(&r, 400, "bad_data", r#"invalid parameter "end""#);
+    assert_error(
+        &r,
+        400,
+        "bad_data",
+        "end timestamp must not be before start timestamp",
+    );
     let r = get(&app, "/api/v1/query_exemplars?query=up{").await;
     assert_error(&r, 400, "bad_data", "");
 }
@@ -280,7 +290,7 @@ async fn format_query() {
 async fn query_parameter_errors() {
     let app = app().await;
     let cases: &[(&str, &[(&str, &str)], &str)] = &[
-        ("/api/v1/query", &[("query", "up"), ("time", "abc")], r#"invalid parameter "time": cannot parse "abc" to a valid timestamp"#),
+        ("/api/v1/query", &[("query", "up"), ("time", "abc")], r#"invalid parameter "time": invalid time value for 'time': cannot parse "abc" to a valid timestamp"#),
         ("/api/v1/query", &[("query", "up{"), ("time", "10")], r#"invalid parameter "query": "#),
         ("/api/v1/query", &[("time", "10")], r#"invalid parameter "query": 1:1: parse error: no expression found in input"#),
         ("/api/v1/query", &[("query", "up"), ("time", "1"), ("limit", "x")], r#"invalid parameter "limit""#),

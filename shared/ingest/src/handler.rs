@@ -11,9 +11,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use lakewatch_model::{MetricsBatch, TenantId};
 use lakewatch_storage::{resolve_tenant, AuthError, StorageError, WriteReceipt};
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
 use prost::Message;
 
 /// Response header: float samples written (remote write 2.0).
@@ -120,7 +118,11 @@ pub async fn handle(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes>
         Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => path,
     };
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
     if REMOTE_WRITE_PATHS.contains(&path) {
         handle_remote_write(req, ctx).await
     } else if OTLP_PATHS.contains(&path) {
@@ -130,7 +132,12 @@ pub async fn handle(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes>
     }
 }
 
-fn with_written(mut r: Response<Bytes>, samples: u64, histograms: u64, exemplars: u64) -> Response<Bytes> {
+fn with_written(
+    mut r: Response<Bytes>,
+    samples: u64,
+    histograms: u64,
+    exemplars: u64,
+) -> Response<Bytes> {
     let h = r.headers_mut();
     h.insert(SAMPLES_WRITTEN, HeaderValue::from(samples));
     h.insert(HISTOGRAMS_WRITTEN, HeaderValue::from(histograms));
@@ -210,27 +217,13 @@ async fn remote_write_inner(
     }
 }
 
-fn otlp_response(format: OtlpFormat, rejected: i64, message: &str) -> Response<Bytes> {
-    let partial = (rejected > 0 || !message.is_empty()).then(|| ExportMetricsPartialSuccess {
-        rejected_data_points: rejected,
-        error_message: message.to_string(),
-    });
+fn otlp_response(format: OtlpFormat) -> Response<Bytes> {
     let body = match format {
         OtlpFormat::Protobuf => ExportMetricsServiceResponse {
-            partial_success: partial,
+            partial_success: None,
         }
         .encode_to_vec(),
-        OtlpFormat::Json => match partial {
-            None => b"{}".to_vec(),
-            Some(p) => serde_json::json!({
-                "partialSuccess": {
-                    "rejectedDataPoints": p.rejected_data_points.to_string(),
-                    "errorMessage": p.error_message,
-                }
-            })
-            .to_string()
-            .into_bytes(),
-        },
+        OtlpFormat::Json => b"{}".to_vec(),
     };
     let mut r = Response::new(Bytes::from(body));
     r.headers_mut().insert(
@@ -241,10 +234,11 @@ fn otlp_response(format: OtlpFormat, rejected: i64, message: &str) -> Response<B
 }
 
 /// OTLP/HTTP metrics receiver (`POST /otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`,
-/// `/v1/metrics`): protobuf or JSON, optionally gzip. 200 with an `ExportMetricsServiceResponse`
-/// in the request's format (`partial_success` counts data points of refused metrics, e.g. delta
-/// temporality); 405/415/413/400/401/500 as for remote write, with plain-text bodies as
-/// Prometheus's OTLP receiver.
+/// `/v1/metrics`): protobuf or JSON, optionally gzip. 200 with an empty
+/// `ExportMetricsServiceResponse` in the request's format; 405/415/413/401/500 as for remote
+/// write; 400 for undecodable bodies and for any translation error (delta temporality, bad
+/// names, invalid timestamps: nothing is written), with plain-text bodies as Prometheus's OTLP
+/// receiver.
 pub async fn handle_otlp(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes> {
     match otlp_inner(&req, ctx).await {
         Ok(r) => r,
@@ -252,7 +246,10 @@ pub async fn handle_otlp(req: Request<Bytes>, ctx: &IngestContext) -> Response<B
     }
 }
 
-async fn otlp_inner(req: &Request<Bytes>, ctx: &IngestContext) -> Result<Response<Bytes>, IngestError> {
+async fn otlp_inner(
+    req: &Request<Bytes>,
+    ctx: &IngestContext,
+) -> Result<Response<Bytes>, IngestError> {
     let tenant = preamble(req, ctx)?;
     let format = otlp::negotiate(req.headers())?;
     let raw = otlp::decompress(req.headers(), req.body(), ctx.limits.max_body_bytes)?;
@@ -265,9 +262,9 @@ async fn otlp_inner(req: &Request<Bytes>, ctx: &IngestContext) -> Result<Respons
             ctx.limits.max_series_per_request
         )));
     }
-    if !tr.errors.is_empty() {
-        tracing::warn!(tenant = %tenant, errors = ?tr.errors, "OTLP metrics partly translated");
+    if !tr.warnings.is_empty() {
+        tracing::warn!(tenant = %tenant, warnings = ?tr.warnings, "warnings translating OTLP metrics");
     }
     write(ctx, &tenant, &tr.batch).await?;
-    Ok(otlp_response(format, tr.rejected_data_points, &tr.errors.join("; ")))
+    Ok(otlp_response(format))
 }

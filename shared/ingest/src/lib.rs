@@ -22,8 +22,8 @@ pub mod validate;
 pub use context::IngestContext;
 pub use error::IngestError;
 pub use handler::{
-    handle, handle_otlp, handle_remote_write, EXEMPLARS_WRITTEN, HISTOGRAMS_WRITTEN,
-    OTLP_PATHS, REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,
+    handle, handle_otlp, handle_remote_write, EXEMPLARS_WRITTEN, HISTOGRAMS_WRITTEN, OTLP_PATHS,
+    REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,
 };
 pub use limits::{IngestLimits, NameValidation};
 pub use remote_write::encode_v1;

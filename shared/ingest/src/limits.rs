@@ -81,14 +81,24 @@ impl IngestLimits {
                 *slot = matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes");
             }
         }
-        num(&get, "LAKEWATCH_MAX_BODY_BYTES", &mut l.max_body_bytes, &mut warnings);
+        num(
+            &get,
+            "LAKEWATCH_MAX_BODY_BYTES",
+            &mut l.max_body_bytes,
+            &mut warnings,
+        );
         num(
             &get,
             "LAKEWATCH_MAX_SERIES_PER_REQUEST",
             &mut l.max_series_per_request,
             &mut warnings,
         );
-        num(&get, "LAKEWATCH_MAX_FUTURE_MS", &mut l.max_future_ms, &mut warnings);
+        num(
+            &get,
+            "LAKEWATCH_MAX_FUTURE_MS",
+            &mut l.max_future_ms,
+            &mut warnings,
+        );
         num(
             &get,
             "LAKEWATCH_MAX_SAMPLE_AGE_MS",

@@ -12,6 +12,23 @@ pub fn render_pairs(pairs: &[(String, String)]) -> String {
     format!("{{{}}}", inner.join(", "))
 }
 
+/// Displays a label set as `{__name__="m", a="1"}` (the form used in error messages), computed
+/// only when an error is actually formatted.
+pub struct SeriesName<'a>(pub &'a Labels);
+
+impl std::fmt::Display for SeriesName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("{")?;
+        for (i, l) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}={:?}", l.name, l.value)?;
+        }
+        f.write_str("}")
+    }
+}
+
 fn legacy_label_name(name: &str) -> bool {
     let mut chars = name.chars();
     match chars.next() {
@@ -51,22 +68,25 @@ pub fn build_labels(
         .find(|(n, _)| n == METRIC_NAME)
         .map(|(_, v)| v.as_str());
     match name {
-        None => return Err(format!("series {}: missing metric name (__name__ label)", shown())),
+        None => {
+            return Err(format!(
+                "series {}: missing metric name (__name__ label)",
+                shown()
+            ))
+        }
         Some("") => return Err(format!("series {}: empty metric name", shown())),
         Some(v) if validation == NameValidation::Legacy && !legacy_metric_name(v) => {
             return Err(format!("series {}: invalid metric name {v:?}", shown()))
         }
         _ => {}
     }
-    let original = shown();
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    for w in pairs.windows(2) {
-        if w[0].0 == w[1].0 {
-            return Err(format!(
-                "series {original}: duplicate label name {:?}",
-                w[0].0
-            ));
-        }
+    if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(format!(
+            "series {}: duplicate label name {:?}",
+            render_pairs(&pairs),
+            w[0].0
+        ));
     }
     Ok(Labels::from_sorted(
         pairs
@@ -163,7 +183,10 @@ pub fn check_histogram(h: &FloatHistogram) -> Result<(), String> {
         return Err("histogram with exponential schema must not have custom bounds".into());
     }
     let mut total = h.zero_count;
-    for (side, b) in [("positive", &h.positive_buckets), ("negative", &h.negative_buckets)] {
+    for (side, b) in [
+        ("positive", &h.positive_buckets),
+        ("negative", &h.negative_buckets),
+    ] {
         for c in b.iter() {
             if c.is_nan() || *c < 0.0 {
                 return Err(format!("{side} side: bucket count {c} is negative or NaN"));
@@ -172,7 +195,10 @@ pub fn check_histogram(h: &FloatHistogram) -> Result<(), String> {
         }
     }
     if h.zero_count.is_nan() || h.zero_count < 0.0 {
-        return Err(format!("zero bucket count {} is negative or NaN", h.zero_count));
+        return Err(format!(
+            "zero bucket count {} is negative or NaN",
+            h.zero_count
+        ));
     }
     if h.count.is_nan() || h.count < 0.0 {
         return Err(format!("count {} is negative or NaN", h.count));

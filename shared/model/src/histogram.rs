@@ -233,6 +233,19 @@ fn merge_pairs(a: &[(i32, f64)], b: &[(i32, f64)], negate: bool) -> Vec<(i32, f6
     m.into_iter().collect()
 }
 
+/// Kahan–Neumaier increment (Prometheus `kahansum.Inc`): returns `(sum + inc, compensation)`.
+pub fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if t.is_infinite() {
+        0.0
+    } else if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
 fn compact_pairs(pairs: &[(i32, f64)], max_empty: usize) -> Vec<(i32, f64)> {
     let populated: Vec<(i32, f64)> = pairs.iter().copied().filter(|p| p.1 != 0.0).collect();
     let mut out: Vec<(i32, f64)> = Vec::with_capacity(populated.len());
@@ -362,25 +375,53 @@ impl FloatHistogram {
         out
     }
 
-    /// Multiplies count, sum, zero count and all buckets by `factor` (Prometheus `Mul`).
+    /// Multiplies count, sum, zero count and all buckets by `factor` (Prometheus `Mul`); a
+    /// negative factor makes the result a gauge histogram.
+    #[allow(clippy::should_implement_trait)] // Prometheus names; not operator-shaped.
     pub fn mul(mut self, factor: f64) -> Self {
         self.zero_count *= factor;
         self.count *= factor;
         self.sum *= factor;
         self.positive_buckets.iter_mut().for_each(|b| *b *= factor);
         self.negative_buckets.iter_mut().for_each(|b| *b *= factor);
+        if factor < 0.0 {
+            self.counter_reset_hint = ResetHint::Gauge;
+        }
         self
     }
 
-    /// Divides count, sum, zero count and all buckets by `scalar` (Prometheus `Div`; division
-    /// by 0 yields ±Inf/NaN).
+    /// Divides count, sum, zero count and all buckets by `scalar` (Prometheus `Div`):
+    /// division by 0 removes all buckets (count, sum and zero count become ±Inf/NaN); a
+    /// negative divisor makes the result a gauge histogram.
+    #[allow(clippy::should_implement_trait)] // Prometheus names; not operator-shaped.
     pub fn div(mut self, scalar: f64) -> Self {
         self.zero_count /= scalar;
         self.count /= scalar;
         self.sum /= scalar;
+        if scalar == 0.0 {
+            self.positive_buckets.clear();
+            self.negative_buckets.clear();
+            self.positive_spans.clear();
+            self.negative_spans.clear();
+            return self;
+        }
         self.positive_buckets.iter_mut().for_each(|b| *b /= scalar);
         self.negative_buckets.iter_mut().for_each(|b| *b /= scalar);
+        if scalar < 0.0 {
+            self.counter_reset_hint = ResetHint::Gauge;
+        }
         self
+    }
+
+    /// `true` if count, sum, zero count, a bucket or a custom bound is infinite (Prometheus
+    /// `HasOverflow`).
+    pub fn has_overflow(&self) -> bool {
+        self.zero_count.is_infinite()
+            || self.count.is_infinite()
+            || self.sum.is_infinite()
+            || self.positive_buckets.iter().any(|v| v.is_infinite())
+            || self.negative_buckets.iter().any(|v| v.is_infinite())
+            || self.custom_values.iter().any(|v| v.is_infinite())
     }
 
     /// What the zero count would be with a zero threshold of `larger` (≥ current); if `larger`
@@ -584,14 +625,183 @@ impl FloatHistogram {
     /// zero buckets widened to the larger threshold, custom bounds reconciled to their
     /// intersection. Errors: [`HistogramError::IncompatibleSchema`] when mixing exponential
     /// and custom buckets. The result may hold empty buckets; call [`Self::compact`].
+    #[allow(clippy::should_implement_trait)] // Prometheus names; not operator-shaped.
     pub fn add(self, other: &FloatHistogram) -> Result<(Self, CombineInfo), HistogramError> {
         self.combine(other, false)
     }
 
     /// `self - other`, like [`Self::add`]. The counter-reset hint follows the same rules as
     /// `add`; the PromQL `-` operator must set it to [`ResetHint::Gauge`] afterwards.
+    #[allow(clippy::should_implement_trait)] // Prometheus names; not operator-shaped.
     pub fn sub(self, other: &FloatHistogram) -> Result<(Self, CombineInfo), HistogramError> {
         self.combine(other, true)
+    }
+
+    /// Exact data equality as Prometheus `FloatHistogram.Equals` (used by PromQL `==`/`!=` on
+    /// histograms): schema, zero threshold, custom bounds, the bucket layout (spans compared
+    /// after folding zero-length spans) and the bit patterns of count, sum, zero count and
+    /// every bucket. The counter-reset hint is **not** compared.
+    pub fn equals(&self, other: &FloatHistogram) -> bool {
+        let bits = |a: f64, b: f64| a.to_bits() == b.to_bits();
+        let pairs_eq = |a: Vec<(i32, f64)>, b: Vec<(i32, f64)>| {
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.0 == y.0 && bits(x.1, y.1))
+        };
+        self.schema == other.schema
+            && bits(self.count, other.count)
+            && bits(self.sum, other.sum)
+            && (!self.uses_custom_buckets() || self.custom_values == other.custom_values)
+            && self.zero_threshold == other.zero_threshold
+            && bits(self.zero_count, other.zero_count)
+            && pairs_eq(self.negative_pairs(), other.negative_pairs())
+            && pairs_eq(self.positive_pairs(), other.positive_pairs())
+    }
+
+    /// `self + other` with Kahan–Neumaier compensation (Prometheus `KahanAdd`), used by
+    /// `sum`/`avg` aggregation and `sum_over_time`/`avg_over_time`. `comp` is the running
+    /// compensation histogram (`None` on the first call); returns the new sum, the new
+    /// compensation and the combine flags. Finish with `sum.add(&comp)`.
+    /// Errors: [`HistogramError::IncompatibleSchema`].
+    pub fn kahan_add(
+        mut self,
+        other: &FloatHistogram,
+        comp: Option<FloatHistogram>,
+    ) -> Result<(Self, FloatHistogram, CombineInfo), HistogramError> {
+        if self.uses_custom_buckets() != other.uses_custom_buckets() {
+            return Err(HistogramError::IncompatibleSchema);
+        }
+        let mut info = CombineInfo {
+            counter_reset_collision: self.adjust_counter_reset(other),
+            nhcb_bounds_reconciled: false,
+        };
+        let mut c = comp.unwrap_or_else(|| FloatHistogram {
+            counter_reset_hint: self.counter_reset_hint,
+            schema: self.schema,
+            zero_threshold: self.zero_threshold,
+            custom_values: self.custom_values.clone(),
+            ..Default::default()
+        });
+        let mut cp: BTreeMap<i32, f64> = c.positive_pairs().into_iter().collect();
+        let mut cn: BTreeMap<i32, f64> = c.negative_pairs().into_iter().collect();
+        if !self.uses_custom_buckets() {
+            let old = self.zero_threshold;
+            let oz = self.reconcile_zero_buckets(other);
+            if self.zero_threshold > old {
+                // Compensation terms of buckets now inside the zero bucket move into it.
+                let thr = self.zero_threshold;
+                let schema = self.schema;
+                cp.retain(|i, v| {
+                    let inside = exponential_bound(*i - 1, schema) < thr;
+                    if inside {
+                        c.zero_count += *v;
+                    }
+                    !inside
+                });
+                cn.retain(|i, v| {
+                    let inside = exponential_bound(*i - 1, schema) < thr;
+                    if inside {
+                        c.zero_count += *v;
+                    }
+                    !inside
+                });
+            }
+            (self.zero_count, c.zero_count) = kahan_inc(oz, self.zero_count, c.zero_count);
+        }
+        (self.count, c.count) = kahan_inc(other.count, self.count, c.count);
+        (self.sum, c.sum) = kahan_inc(other.sum, self.sum, c.sum);
+
+        let add_into =
+            |h: &mut BTreeMap<i32, f64>, cm: &mut BTreeMap<i32, f64>, pairs: &[(i32, f64)]| {
+                for &(i, v) in pairs {
+                    let hv = h.entry(i).or_insert(0.0);
+                    let cv = cm.entry(i).or_insert(0.0);
+                    (*hv, *cv) = kahan_inc(v, *hv, *cv);
+                }
+            };
+        if self.uses_custom_buckets() {
+            let mut hp: BTreeMap<i32, f64> = BTreeMap::new();
+            let mut ncp: BTreeMap<i32, f64> = BTreeMap::new();
+            if self.custom_values == other.custom_values {
+                hp = self.positive_pairs().into_iter().collect();
+                ncp = cp;
+                add_into(&mut hp, &mut ncp, &other.positive_pairs());
+            } else {
+                info.nhcb_bounds_reconciled = true;
+                let bounds: Vec<f64> = self
+                    .custom_values
+                    .iter()
+                    .copied()
+                    .filter(|b| other.custom_values.contains(b))
+                    .collect();
+                let target = |cv: &[f64], idx: i32| -> i32 {
+                    if idx >= 0 && (idx as usize) < cv.len() {
+                        let b = cv[idx as usize];
+                        bounds.iter().position(|x| *x >= b).unwrap_or(bounds.len()) as i32
+                    } else {
+                        bounds.len() as i32
+                    }
+                };
+                let mapped = |cv: &[f64], pairs: Vec<(i32, f64)>| -> Vec<(i32, f64)> {
+                    pairs.into_iter().map(|(i, v)| (target(cv, i), v)).collect()
+                };
+                add_into(
+                    &mut hp,
+                    &mut ncp,
+                    &mapped(&self.custom_values, self.positive_pairs()),
+                );
+                add_into(
+                    &mut hp,
+                    &mut ncp,
+                    &mapped(&self.custom_values, cp.into_iter().collect()),
+                );
+                add_into(
+                    &mut hp,
+                    &mut ncp,
+                    &mapped(&other.custom_values, other.positive_pairs()),
+                );
+                hp.retain(|_, v| *v != 0.0);
+                ncp.retain(|i, _| hp.contains_key(i));
+                self.custom_values = bounds;
+            }
+            self.set_positive(&hp.into_iter().collect::<Vec<_>>());
+            c.set_positive(&ncp.into_iter().collect::<Vec<_>>());
+            c.schema = self.schema;
+            c.custom_values = self.custom_values.clone();
+            return Ok((self, c, info));
+        }
+        let target = self.schema.min(other.schema);
+        let reduce_both = |pairs: Vec<(i32, f64)>, comp: BTreeMap<i32, f64>, from: i32| {
+            let mut h: BTreeMap<i32, f64> = BTreeMap::new();
+            let mut cm: BTreeMap<i32, f64> = BTreeMap::new();
+            let red: Vec<(i32, f64)> = pairs
+                .into_iter()
+                .map(|(i, v)| (target_index(i, from, target), v))
+                .collect();
+            add_into(&mut h, &mut cm, &red);
+            for (i, v) in comp {
+                *cm.entry(target_index(i, from, target)).or_insert(0.0) += v;
+            }
+            (h, cm)
+        };
+        let (mut hp, mut ncp) = reduce_both(self.positive_pairs(), cp, self.schema);
+        let (mut hn, mut ncn) = reduce_both(self.negative_pairs(), cn, self.schema);
+        add_into(
+            &mut hp,
+            &mut ncp,
+            &other.pairs_for(true, self.zero_threshold, target),
+        );
+        add_into(
+            &mut hn,
+            &mut ncn,
+            &other.pairs_for(false, self.zero_threshold, target),
+        );
+        self.schema = target;
+        self.set_positive(&hp.into_iter().collect::<Vec<_>>());
+        self.set_negative(&hn.into_iter().collect::<Vec<_>>());
+        c.set_positive(&ncp.into_iter().collect::<Vec<_>>());
+        c.set_negative(&ncn.into_iter().collect::<Vec<_>>());
+        c.schema = self.schema;
+        c.zero_threshold = self.zero_threshold;
+        Ok((self, c, info))
     }
 
     /// Removes empty buckets, keeping runs of at most `max_empty` empty buckets between
@@ -883,5 +1093,72 @@ mod tests {
             x.test_expression(),
             "{{count:1 sum:1 z_bucket:1 z_bucket_w:0.001 offset:1 buckets:[1] n_buckets:[1 2]}}"
         );
+    }
+}
+
+#[cfg(test)]
+mod kahan_tests {
+    use super::*;
+
+    #[test]
+    fn kahan_sum_keeps_small_terms() {
+        let mk = |sum: f64| FloatHistogram {
+            sum,
+            count: 1.0,
+            ..Default::default()
+        };
+        let (a, b, c, d) = (mk(3.1), mk(1e100), mk(-1e100), mk(1.3));
+        let (s, comp, _) = a.kahan_add(&b, None).unwrap();
+        let (s, comp, _) = s.kahan_add(&c, Some(comp)).unwrap();
+        let (s, comp, _) = s.kahan_add(&d, Some(comp)).unwrap();
+        let (r, _) = s.add(&comp).unwrap();
+        assert!((r.sum - 4.4).abs() < 1e-12, "{}", r.sum);
+        assert_eq!(r.count, 4.0);
+    }
+
+    #[test]
+    fn div_by_zero_drops_buckets() {
+        let h = FloatHistogram {
+            count: 2.0,
+            positive_spans: vec![BucketSpan {
+                offset: 0,
+                length: 1,
+            }],
+            positive_buckets: vec![2.0],
+            ..Default::default()
+        }
+        .div(0.0);
+        assert!(h.positive_buckets.is_empty() && h.count.is_infinite());
+    }
+
+    #[test]
+    fn equals_ignores_hint_and_empty_spans() {
+        let a = FloatHistogram {
+            count: 1.0,
+            positive_spans: vec![
+                BucketSpan {
+                    offset: 1,
+                    length: 0,
+                },
+                BucketSpan {
+                    offset: 1,
+                    length: 1,
+                },
+            ],
+            positive_buckets: vec![1.0],
+            counter_reset_hint: ResetHint::NotCounterReset,
+            ..Default::default()
+        };
+        let b = FloatHistogram {
+            count: 1.0,
+            positive_spans: vec![BucketSpan {
+                offset: 2,
+                length: 1,
+            }],
+            positive_buckets: vec![1.0],
+            ..Default::default()
+        };
+        assert!(a.equals(&b));
+        assert!(!a.equals(&b.clone().mul(2.0)));
     }
 }

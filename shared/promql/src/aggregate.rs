@@ -39,7 +39,13 @@ fn group_labels(m: &Labels, modifier: &Option<LabelModifier>) -> Labels {
 fn stable_hash(l: &Labels) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for lab in l.iter() {
-        for b in lab.name.bytes().chain([0xff]).chain(lab.value.bytes()).chain([0xff]) {
+        for b in lab
+            .name
+            .bytes()
+            .chain([0xff])
+            .chain(lab.value.bytes())
+            .chain([0xff])
+        {
             h ^= b as u64;
             h = h.wrapping_mul(0x100000001b3);
         }
@@ -67,7 +73,11 @@ struct Group {
 }
 
 /// Evaluates an aggregation at every step.
-pub(crate) fn eval(ev: &mut Evaluator, a: &AggregateExpr, steps: &Steps) -> Result<Val, QueryError> {
+pub(crate) fn eval(
+    ev: &mut Evaluator,
+    a: &AggregateExpr,
+    steps: &Steps,
+) -> Result<Val, QueryError> {
     let op = a.op.id();
     let n = steps.len();
     // Parameter, per step.
@@ -123,17 +133,17 @@ pub(crate) fn eval(ev: &mut Evaluator, a: &AggregateExpr, steps: &Steps) -> Resu
                 }
             }
         }
-        T_COUNT_VALUES => {
-            if !crate::functions::labels::valid_label_name(&label_param) {
-                return Err(QueryError::Execution(format!(
-                    "invalid label name {}",
-                    crate::functions::labels::go_quote(&label_param)
-                )));
-            }
+        T_COUNT_VALUES if !crate::functions::labels::valid_label_name(&label_param) => {
+            return Err(QueryError::Execution(format!(
+                "invalid label name {}",
+                crate::functions::labels::go_quote(&label_param)
+            )));
         }
         _ => {}
     }
+    // Input label set (by address) -> canonical grouping key (one `Arc` per distinct key).
     let mut key_cache: HashMap<*const Labels, Arc<Labels>> = HashMap::new();
+    let mut canonical: HashMap<Labels, Arc<Labels>> = HashMap::new();
     let mut out: Vec<StepVec> = Vec::with_capacity(n);
     for (k, vec) in input.iter().enumerate() {
         if op == T_COUNT_VALUES {
@@ -142,13 +152,19 @@ pub(crate) fn eval(ev: &mut Evaluator, a: &AggregateExpr, steps: &Steps) -> Resu
         }
         // Group the samples of this step.
         let mut groups: Vec<Group> = Vec::new();
-        let mut gidx: HashMap<Arc<Labels>, usize> = HashMap::new();
+        let mut gidx: HashMap<*const Labels, usize> = HashMap::new();
         for (i, s) in vec.iter().enumerate() {
             let key = key_cache
                 .entry(Arc::as_ptr(&s.metric))
-                .or_insert_with(|| Arc::new(group_labels(&s.metric, &a.modifier)))
+                .or_insert_with(|| {
+                    let l = group_labels(&s.metric, &a.modifier);
+                    canonical
+                        .entry(l.clone())
+                        .or_insert_with(|| Arc::new(l))
+                        .clone()
+                })
                 .clone();
-            let g = *gidx.entry(key.clone()).or_insert_with(|| {
+            let g = *gidx.entry(Arc::as_ptr(&key)).or_insert_with(|| {
                 groups.push(Group {
                     labels: key,
                     drop_name: false,
@@ -162,7 +178,7 @@ pub(crate) fn eval(ev: &mut Evaluator, a: &AggregateExpr, steps: &Steps) -> Resu
         let mut res: StepVec = Vec::new();
         for g in &groups {
             let ms: Vec<&Sample> = g.members.iter().map(|&i| &vec[i]).collect();
-            aggregate_group(ev, op, g, &ms, param[k], &mut res)?;
+            aggregate_group(ev, a, op, g, &ms, param[k], &mut res)?;
         }
         out.push(res);
     }
@@ -183,6 +199,7 @@ fn push(res: &mut StepVec, g: &Group, f: f64, h: Option<Arc<FloatHistogram>>) {
 
 fn aggregate_group(
     ev: &mut Evaluator,
+    a: &AggregateExpr,
     op: TokenId,
     g: &Group,
     ms: &[&Sample],
@@ -195,25 +212,20 @@ fn aggregate_group(
     match op {
         T_SUM | T_AVG => {
             if n_hist > 0 && !floats.is_empty() {
-                ev.warn("encountered a mix of histograms and floats for aggregation".into());
+                ev.warn_at(
+                    "encountered a mix of histograms and floats for aggregation".into(),
+                    &a.expr,
+                );
                 return Ok(());
             }
             if n_hist > 0 {
-                let mut acc: Option<FloatHistogram> = None;
-                for s in ms {
-                    let Some(h) = &s.h else { continue };
-                    acc = Some(match acc {
-                        None => (**h).clone(),
-                        Some(a) => match crate::hist::add(&a, h) {
-                            Some(x) => x,
-                            None => return Ok(()),
-                        },
-                    });
+                let hs: Vec<&FloatHistogram> = ms.iter().filter_map(|s| s.h.as_deref()).collect();
+                let name = ms[0].metric.metric_name().unwrap_or("").to_string();
+                let r = crate::hist::sum_or_avg(&hs, &name, op == T_AVG);
+                for an in &r.annotations {
+                    ev.annotate(an, &a.expr);
                 }
-                if let Some(mut h) = acc {
-                    if op == T_AVG {
-                        h = crate::hist::scale(&h, 1.0 / n_hist as f64);
-                    }
+                if let Some(h) = r.histogram {
                     push(res, g, 0.0, Some(Arc::new(h)));
                 }
                 return Ok(());
@@ -240,20 +252,30 @@ fn aggregate_group(
                 return Ok(());
             }
             let v = match op {
-                T_MIN => floats[1..].iter().fold(floats[0], |m, &f| {
-                    if m > f || m.is_nan() {
-                        f
-                    } else {
-                        m
-                    }
-                }),
-                T_MAX => floats[1..].iter().fold(floats[0], |m, &f| {
-                    if m < f || m.is_nan() {
-                        f
-                    } else {
-                        m
-                    }
-                }),
+                T_MIN => {
+                    floats[1..].iter().fold(
+                        floats[0],
+                        |m, &f| {
+                            if m > f || m.is_nan() {
+                                f
+                            } else {
+                                m
+                            }
+                        },
+                    )
+                }
+                T_MAX => {
+                    floats[1..].iter().fold(
+                        floats[0],
+                        |m, &f| {
+                            if m < f || m.is_nan() {
+                                f
+                            } else {
+                                m
+                            }
+                        },
+                    )
+                }
                 T_QUANTILE => quantile(param, floats),
                 _ => {
                     let var = agg_variance(&floats);

@@ -7,9 +7,7 @@ use crate::types::{Sample, StepVec, Steps, Val};
 use crate::QueryError;
 use lakewatch_model::{FloatHistogram, Labels};
 use promql_parser::parser::token::*;
-use promql_parser::parser::{
-    BinModifier, BinaryExpr, Expr, LabelModifier, VectorMatchCardinality,
-};
+use promql_parser::parser::{BinModifier, BinaryExpr, Expr, LabelModifier, VectorMatchCardinality};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -41,39 +39,72 @@ pub(crate) fn float_op(op: TokenId, l: f64, r: f64) -> (f64, bool) {
     }
 }
 
-/// Element binop over floats or histograms, as Prometheus `vectorElemBinop`.
-/// `Err` carries an info annotation (incompatible types); the element is then dropped.
-fn elem_op(op: TokenId, l: &Elem, r: &Elem) -> Result<(Elem, bool), String> {
-    let name = TokenType::new(op).to_string();
-    let incompatible = |a: &str, b: &str| {
-        format!("incompatible sample types encountered for binary operator \"{name}\": {a} {name} {b}")
+/// Annotations collected while applying an operator.
+#[derive(Default)]
+struct Annos {
+    infos: Vec<String>,
+    hist: Vec<crate::native::Annotation>,
+}
+
+impl Annos {
+    fn flush(self, ev: &mut Evaluator, pos: &Expr) {
+        for i in self.infos {
+            ev.info_at(i, pos);
+        }
+        for a in self.hist {
+            ev.annotate(&a, pos);
+        }
+    }
+}
+
+/// Element binop over floats or histograms, as Prometheus `vectorElemBinop`. `None` drops the
+/// element (incompatible types or bucket layouts, with an annotation).
+fn elem_op(
+    op: TokenId,
+    l: &Elem,
+    r: &Elem,
+    metric: &Labels,
+    annos: &mut Annos,
+) -> Option<(Elem, bool)> {
+    let name = metric.metric_name().unwrap_or("");
+    let mut incompatible = |a: &str, b: &str| {
+        let op_s = TokenType::new(op).to_string();
+        annos.infos.push(format!(
+            "incompatible sample types encountered for binary operator \"{op_s}\": {a} {op_s} {b}"
+        ));
+        None
     };
     match (&l.1, &r.1) {
         (None, None) => {
             let (v, keep) = float_op(op, l.0, r.0);
-            Ok(((v, None), keep))
+            Some(((v, None), keep))
         }
         (None, Some(h)) => match op {
-            T_MUL => Ok(((0.0, Some(Arc::new(crate::hist::scale(h, l.0)))), true)),
-            _ => Err(incompatible("float", "histogram")),
+            T_MUL => Some((
+                (0.0, Some(Arc::new(crate::hist::scale(h, l.0).compact(0)))),
+                true,
+            )),
+            _ => incompatible("float", "histogram"),
         },
         (Some(h), None) => match op {
-            T_MUL => Ok(((0.0, Some(Arc::new(crate::hist::scale(h, r.0)))), true)),
-            T_DIV => Ok(((0.0, Some(Arc::new(crate::hist::scale(h, 1.0 / r.0)))), true)),
-            _ => Err(incompatible("histogram", "float")),
+            T_MUL => Some((
+                (0.0, Some(Arc::new(crate::hist::scale(h, r.0).compact(0)))),
+                true,
+            )),
+            T_DIV => Some((
+                (0.0, Some(Arc::new(crate::hist::div(h, r.0).compact(0)))),
+                true,
+            )),
+            _ => incompatible("histogram", "float"),
         },
         (Some(a), Some(b)) => match op {
-            T_ADD => Ok((
-                (0.0, crate::hist::add(a, b).map(Arc::new)),
-                true,
-            )),
-            T_SUB => Ok((
-                (0.0, crate::hist::sub(a, b).map(Arc::new)),
-                true,
-            )),
-            T_EQLC => Ok(((0.0, Some(a.clone())), a == b)),
-            T_NEQ => Ok(((0.0, Some(a.clone())), a != b)),
-            _ => Err(incompatible("histogram", "histogram")),
+            T_ADD | T_SUB => {
+                let h = crate::hist::combine(a, b, op == T_SUB, name, &mut annos.hist)?;
+                Some(((0.0, Some(Arc::new(h))), true))
+            }
+            T_EQLC => Some(((0.0, Some(a.clone())), crate::hist::equal(a, b))),
+            T_NEQ => Some(((0.0, Some(a.clone())), !crate::hist::equal(a, b))),
+            _ => incompatible("histogram", "histogram"),
         },
     }
 }
@@ -81,8 +112,8 @@ fn elem_op(op: TokenId, l: &Elem, r: &Elem) -> Result<(Elem, bool), String> {
 /// Evaluates a binary expression at every step.
 pub(crate) fn eval(ev: &mut Evaluator, b: &BinaryExpr, steps: &Steps) -> Result<Val, QueryError> {
     let op = b.op.id();
-    let lhs = ev.eval(&b.lhs, steps)?;
-    let rhs = ev.eval(&b.rhs, steps)?;
+    let lhs = ev.with_stats(false, |ev| ev.eval(&b.lhs, steps))?;
+    let rhs = ev.with_stats(false, |ev| ev.eval(&b.rhs, steps))?;
     let return_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
     match (lhs, rhs) {
         (Val::Scalar(l), Val::Scalar(r)) => Ok(Val::Scalar(
@@ -103,10 +134,22 @@ pub(crate) fn eval(ev: &mut Evaluator, b: &BinaryExpr, steps: &Steps) -> Result<
                 .collect(),
         )),
         (Val::Vector(v), Val::Scalar(s)) => Ok(Val::Vector(vector_scalar(
-            ev, &b.lhs, op, v, &s, false, return_bool,
+            ev,
+            &b.lhs,
+            op,
+            v,
+            &s,
+            false,
+            return_bool,
         ))),
         (Val::Scalar(s), Val::Vector(v)) => Ok(Val::Vector(vector_scalar(
-            ev, &b.lhs, op, v, &s, true, return_bool,
+            ev,
+            &b.lhs,
+            op,
+            v,
+            &s,
+            true,
+            return_bool,
         ))),
         (Val::Vector(l), Val::Vector(r)) => {
             let default = BinModifier {
@@ -146,7 +189,7 @@ fn vector_scalar(
     return_bool: bool,
 ) -> Vec<StepVec> {
     let comparison = is_comparison(op);
-    let mut infos = Vec::new();
+    let mut annos = Annos::default();
     let out = v
         .into_iter()
         .enumerate()
@@ -156,13 +199,7 @@ fn vector_scalar(
                     let a: Elem = (smp.f, smp.h.clone());
                     let c: Elem = (s[k], None);
                     let (l, r) = if swap { (c, a) } else { (a, c) };
-                    let ((mut f, mut h), keep) = match elem_op(op, &l, &r) {
-                        Ok(x) => x,
-                        Err(info) => {
-                            infos.push(info);
-                            return None;
-                        }
-                    };
+                    let ((mut f, mut h), keep) = elem_op(op, &l, &r, &smp.metric, &mut annos)?;
                     if comparison && swap {
                         f = r.0;
                         h = r.1.clone();
@@ -186,16 +223,22 @@ fn vector_scalar(
                 .collect()
         })
         .collect();
-    for i in infos {
-        ev.info_at(i, pos);
-    }
+    annos.flush(ev, pos);
     out
 }
 
-/// Matching signatures per label set, cached by `Arc` address (inputs outlive the cache).
+/// Matching signatures per label set and result label sets per matched pair, cached by `Arc`
+/// address across steps (the inputs outlive the cache, so addresses are not reused).
 #[derive(Default)]
 struct SigCache {
     map: HashMap<*const Labels, u64>,
+    results: HashMap<(*const Labels, *const Labels), (Arc<Labels>, u64)>,
+}
+
+fn labels_hash(l: &Labels) -> u64 {
+    let mut h = DefaultHasher::new();
+    l.hash(&mut h);
+    h.finish()
 }
 
 impl SigCache {
@@ -232,12 +275,7 @@ fn match_labels(m: &Labels, matching: &Option<LabelModifier>) -> Labels {
                 .cloned()
                 .collect(),
         ),
-        None => Labels::from_sorted(
-            m.iter()
-                .filter(|l| l.name != "__name__")
-                .cloned()
-                .collect(),
-        ),
+        None => Labels::from_sorted(m.iter().filter(|l| l.name != "__name__").cloned().collect()),
     }
 }
 
@@ -256,14 +294,20 @@ fn set_op(op: TokenId, m: &BinModifier, l: &[StepVec], r: &[StepVec]) -> Vec<Ste
     for (lv, rv) in l.iter().zip(r.iter()) {
         let res: StepVec = match op {
             T_LAND | T_LUNLESS => {
-                let rs: HashSet<u64> = rv.iter().map(|s| sigs.get(&s.metric, &m.matching)).collect();
+                let rs: HashSet<u64> = rv
+                    .iter()
+                    .map(|s| sigs.get(&s.metric, &m.matching))
+                    .collect();
                 lv.iter()
                     .filter(|s| rs.contains(&sigs.get(&s.metric, &m.matching)) == (op == T_LAND))
                     .cloned()
                     .collect()
             }
             _ => {
-                let ls: HashSet<u64> = lv.iter().map(|s| sigs.get(&s.metric, &m.matching)).collect();
+                let ls: HashSet<u64> = lv
+                    .iter()
+                    .map(|s| sigs.get(&s.metric, &m.matching))
+                    .collect();
                 let mut res: StepVec = lv.clone();
                 res.extend(
                     rv.iter()
@@ -344,12 +388,11 @@ fn vector_binop(
         }
         right.insert(sig, i);
     }
-    let mut matched: HashMap<u64, Option<HashSet<Labels>>> = HashMap::new();
+    let mut matched: HashMap<u64, Option<HashSet<u64>>> = HashMap::new();
     let mut out: StepVec = Vec::new();
-    let mut infos = Vec::new();
-    let mut emit = |ls_metric: &Arc<Labels>,
-                    ls_drop: bool,
-                    metric: Labels,
+    let mut annos = Annos::default();
+    let mut emit = |ls_drop: bool,
+                    metric: (Arc<Labels>, u64),
                     l: Elem,
                     r: Elem,
                     sig: u64,
@@ -364,12 +407,8 @@ fn vector_binop(
             matched.insert(sig, None);
         }
         let (fl, fr) = if swapped { (r, l) } else { (l, r) };
-        let ((mut f, mut h), keep) = match elem_op(op, &fl, &fr) {
-            Ok(x) => x,
-            Err(i) => {
-                infos.push(i);
-                return Ok(());
-            }
+        let Some(((mut f, mut h), keep)) = elem_op(op, &fl, &fr, &metric.0, &mut annos) else {
+            return Ok(());
         };
         if m.return_bool {
             f = if keep { 1.0 } else { 0.0 };
@@ -383,7 +422,7 @@ fn vector_binop(
         if m.card != VectorMatchCardinality::OneToOne {
             let set = matched.entry(sig).or_insert_with(|| Some(HashSet::new()));
             if let Some(set) = set {
-                if !set.insert(metric.clone()) {
+                if !set.insert(metric.1) {
                     return Err(QueryError::Execution(
                         "multiple matches for labels: grouping labels must ensure unique matches"
                             .into(),
@@ -391,13 +430,8 @@ fn vector_binop(
                 }
             }
         }
-        let same = *ls_metric.as_ref() == metric;
         out.push(Sample {
-            metric: if same {
-                ls_metric.clone()
-            } else {
-                Arc::new(metric)
-            },
+            metric: metric.0,
             f,
             h,
             drop_name: if comparison && !m.return_bool {
@@ -416,13 +450,26 @@ fn vector_binop(
             Some(&ri) => {
                 rhs_matched[ri] = true;
                 let rs = &rhs[ri];
-                let metric = result_metric(&ls.metric, Some(&rs.metric), m);
-                emit(&ls.metric, ls.drop_name, metric, l, (rs.f, rs.h.clone()), sig, &mut out)?;
+                let metric = sigs
+                    .results
+                    .entry((Arc::as_ptr(&ls.metric), Arc::as_ptr(&rs.metric)))
+                    .or_insert_with(|| {
+                        let r = result_metric(&ls.metric, Some(&rs.metric), m);
+                        let h = labels_hash(&r);
+                        if r == *ls.metric {
+                            (ls.metric.clone(), h)
+                        } else {
+                            (Arc::new(r), h)
+                        }
+                    })
+                    .clone();
+                emit(ls.drop_name, metric, l, (rs.f, rs.h.clone()), sig, &mut out)?;
             }
             None => {
                 if let Some(fr) = fill_r {
-                    let metric = result_metric(&ls.metric, None, m);
-                    emit(&ls.metric, ls.drop_name, metric, l, (fr, None), sig, &mut out)?;
+                    let r = result_metric(&ls.metric, None, m);
+                    let h = labels_hash(&r);
+                    emit(ls.drop_name, (Arc::new(r), h), l, (fr, None), sig, &mut out)?;
                 }
             }
         }
@@ -433,8 +480,7 @@ fn vector_binop(
                 continue;
             }
             let sig = sigs.get(&rs.metric, &m.matching);
-            let metric = Arc::new(match_labels(&rs.metric, &m.matching));
-            let mut metric_l = (*metric).clone();
+            let mut metric_l = match_labels(&rs.metric, &m.matching);
             if let Some(inc) = m.card.labels() {
                 for n in &inc.labels {
                     match rs.metric.get(n) {
@@ -443,11 +489,18 @@ fn vector_binop(
                     }
                 }
             }
-            emit(&metric, false, metric_l, (fl, None), (rs.f, rs.h.clone()), sig, &mut out)?;
+            let h = labels_hash(&metric_l);
+            let filled = (Arc::new(metric_l), h);
+            emit(
+                false,
+                filled,
+                (fl, None),
+                (rs.f, rs.h.clone()),
+                sig,
+                &mut out,
+            )?;
         }
     }
-    for i in infos {
-        ev.info_at(i, pos);
-    }
+    annos.flush(ev, pos);
     Ok(out)
 }

@@ -22,6 +22,9 @@ pub(crate) struct Evaluator<'a> {
     pub query: String,
     /// Query step (ms; 0 for instant queries), for `step()`.
     pub query_step: i64,
+    /// Selectors below `histogram_count/sum/avg` decode histogram statistics only, which
+    /// (as Prometheus's `HistogramStatsIterator`) derives counter-reset hints on the fly.
+    pub stats_decoding: bool,
 }
 
 /// Offset of a selector/subquery in ms (negative offsets look ahead).
@@ -67,6 +70,7 @@ impl<'a> Evaluator<'a> {
             samples: 0,
             query: String::new(),
             query_step: 0,
+            stats_decoding: false,
         }
     }
 
@@ -100,6 +104,15 @@ impl<'a> Evaluator<'a> {
         self.info(format!("{msg}{pos}"));
     }
 
+    /// Adds a histogram annotation (warning or info) positioned at `e`.
+    pub fn annotate(&mut self, a: &crate::native::Annotation, e: &Expr) {
+        if a.is_warning() {
+            self.warn_at(a.message(), e);
+        } else {
+            self.info_at(a.message(), e);
+        }
+    }
+
     /// Adds a `PromQL info: ...` (deduplicated).
     pub fn info(&mut self, msg: String) {
         let s = format!("PromQL info: {msg}");
@@ -118,6 +131,14 @@ impl<'a> Evaluator<'a> {
             ));
         }
         Ok(())
+    }
+
+    /// Evaluates `e` with `stats_decoding` set to `mode`, restoring it afterwards.
+    pub fn with_stats<T>(&mut self, mode: bool, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.stats_decoding, mode);
+        let r = f(self);
+        self.stats_decoding = saved;
+        r
     }
 
     /// Evaluates `e` at every step.
@@ -185,7 +206,9 @@ fn negate(v: Val) -> Val {
                         .map(|mut s| {
                             s.f = -s.f;
                             if let Some(h) = s.h.take() {
-                                s.h = Some(std::sync::Arc::new(crate::hist::scale(&h, -1.0)));
+                                let mut n = crate::hist::scale(&h, -1.0);
+                                n.counter_reset_hint = lakewatch_model::ResetHint::Gauge;
+                                s.h = Some(std::sync::Arc::new(n));
                             }
                             s.drop_name = true;
                             s

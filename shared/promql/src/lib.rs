@@ -4,6 +4,19 @@
 //! evaluation time(s) in **milliseconds** and a [`Queryable`] to [`Engine`]. The HTTP layer
 //! first asks [`selection_hints`] which series and time ranges the query needs, fetches them
 //! from object storage asynchronously into a [`MemStorage`], then evaluates synchronously.
+//!
+//! Evaluation model (as Prometheus's `evaluator`): every AST node is evaluated over all steps
+//! at once, so a range query's step `k` is exactly the instant query at that time. Selectors
+//! read storage once over the union of the windows all steps need, then slice per step
+//! (lookback `(t-δ, t]`, ranges `(t-r, t]`, `@`, offsets). Subqueries evaluate their inner
+//! expression once on steps aligned to absolute multiples of the subquery step. `__name__` is
+//! removed lazily (Prometheus 3 delayed name removal) when the result is assembled, which is
+//! also where duplicate label sets are rejected. Annotations carry Prometheus's texts; their
+//! ` (line:col)` positions are recovered from the query text (the parser keeps none).
+//!
+//! Modules: `eval` (dispatch), `selectors`, `subquery`, `functions/*` (one file per family),
+//! `aggregate`, `binary`, `result` (output assembly), `hints` ([`selection_hints`]), `hist`
+//! (adapters over [`native`] histogram math), `kahan`, `positions`.
 
 mod aggregate;
 mod binary;
@@ -19,6 +32,8 @@ mod result;
 mod selectors;
 pub mod storage;
 mod subquery;
+#[cfg(test)]
+mod tests;
 mod types;
 pub mod value;
 
@@ -76,7 +91,11 @@ impl Engine {
     }
 
     /// Range query over `[start_ms, end_ms]` every `step_ms`, as `/api/v1/query_range`.
-    /// The result is always a [`Value::Matrix`] sorted by labels.
+    /// The result is always a [`Value::Matrix`] sorted by labels; step `k` equals
+    /// [`Engine::instant_query`] at `start_ms + k * step_ms`.
+    /// Errors: [`QueryError::Parse`] for unparsable queries, a non-positive step, `end < start`
+    /// or more than 11,000 steps (Prometheus's limit); [`QueryError::Execution`] for evaluation
+    /// errors and range-vector/string results.
     pub fn range_query(
         &self,
         query: &str,
@@ -92,7 +111,15 @@ impl Engine {
             ));
         }
         if end_ms < start_ms {
-            return Err(QueryError::Parse("end timestamp must not be before start time".into()));
+            return Err(QueryError::Parse(
+                "end timestamp must not be before start time".into(),
+            ));
+        }
+        // As Prometheus's HTTP API: at most 11,000 points per series.
+        if (end_ms - start_ms) / step_ms > 11_000 {
+            return Err(QueryError::Parse(
+                "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)".into(),
+            ));
         }
         result::range(&self.opts, query, &expr, start_ms, end_ms, step_ms, storage)
     }

@@ -25,8 +25,11 @@
 //! - [`histogram_rate_delta`]`(&[&FloatHistogram], is_counter, metric_name)` — the
 //!   difference `last - first` with counter-reset correction as Prometheus `histogramRate`
 //!   (the caller applies the extrapolation factor with [`FloatHistogram::mul`]).
-//! - [`sum_histograms`] / [`avg_histograms`] — `sum`/`avg` aggregation of histograms with the
-//!   collision / reconciliation / mixed-schema outcomes.
+//! - [`sum_histograms`] / [`avg_histograms`] — `sum`/`avg` aggregation (and `*_over_time`)
+//!   of histograms with Kahan summation and the collision / reconciliation / mixed-schema
+//!   outcomes.
+//! - [`stats_iterator_view`] — the count/sum-only view with on-the-fly reset hints that
+//!   Prometheus feeds to `histogram_count`/`histogram_sum`/`histogram_avg` selectors.
 //! - [`Annotation`] — every annotation is returned as a value; [`Annotation::message`] renders
 //!   the text *after* `PromQL warning: ` / `PromQL info: ` and *before* the ` (line:col)`
 //!   position, which the engine appends. [`Annotation::is_warning`] tells the kind.
@@ -1055,53 +1058,170 @@ pub struct HistogramAggregate {
     pub annotations: Vec<Annotation>,
 }
 
-/// `sum` of histograms (Prometheus aggregation with `Add`): warns on counter-reset collisions
-/// ("… during histogram aggregation"), infos on reconciled custom bounds; mixing exponential
-/// and custom schemas yields `None` plus a warning naming `metric_name`. Result compacted.
-pub fn sum_histograms(hs: &[&FloatHistogram], metric_name: &str) -> HistogramAggregate {
-    let mut annos = Vec::new();
-    let Some(first) = hs.first() else {
-        return HistogramAggregate {
-            histogram: None,
-            annotations: annos,
-        };
-    };
-    let mut acc = (*first).clone();
-    for h in &hs[1..] {
-        match acc.add(h) {
-            Ok((r, info)) => {
-                if info.counter_reset_collision {
-                    annos.push(Annotation::CounterResetCollision(HistogramOp::Aggregation));
-                }
-                if info.nhcb_bounds_reconciled {
-                    annos.push(Annotation::MismatchedCustomBuckets(
-                        HistogramOp::Aggregation,
-                    ));
-                }
-                acc = r;
-            }
-            Err(_) => {
-                annos.push(Annotation::MixedExponentialCustom {
-                    metric_name: metric_name.to_string(),
-                });
-                return HistogramAggregate {
-                    histogram: None,
-                    annotations: merge_annotations(annos),
-                };
-            }
-        }
+fn track_hints(hs: &[&FloatHistogram]) -> bool {
+    let reset = hs
+        .iter()
+        .any(|h| h.counter_reset_hint == ResetHint::CounterReset);
+    let not_reset = hs
+        .iter()
+        .any(|h| h.counter_reset_hint == ResetHint::NotCounterReset);
+    reset && not_reset
+}
+
+fn aggregate_result(
+    h: Option<FloatHistogram>,
+    hs: &[&FloatHistogram],
+    reconciled: bool,
+    mut annos: Vec<Annotation>,
+) -> HistogramAggregate {
+    if h.is_some() && track_hints(hs) {
+        annos.push(Annotation::CounterResetCollision(HistogramOp::Aggregation));
+    }
+    if reconciled {
+        annos.push(Annotation::MismatchedCustomBuckets(
+            HistogramOp::Aggregation,
+        ));
     }
     HistogramAggregate {
-        histogram: Some(acc.compact(0)),
+        histogram: h.map(|h| h.compact(0)),
         annotations: merge_annotations(annos),
     }
 }
 
-/// `avg` of histograms: [`sum_histograms`] divided by the number of inputs.
+fn mixed(metric_name: &str) -> Vec<Annotation> {
+    vec![Annotation::MixedExponentialCustom {
+        metric_name: metric_name.to_string(),
+    }]
+}
+
+/// `sum` of histograms, as Prometheus `sum` aggregation and `sum_over_time`: Kahan–Neumaier
+/// summation ([`FloatHistogram::kahan_add`]); warns "conflicting counter resets during
+/// histogram aggregation" when inputs carry both `CounterReset` and `NotCounterReset` hints;
+/// infos on reconciled custom bounds; mixing exponential and custom schemas yields `None`
+/// plus [`Annotation::MixedExponentialCustom`] naming `metric_name`. Result compacted.
+pub fn sum_histograms(hs: &[&FloatHistogram], metric_name: &str) -> HistogramAggregate {
+    let Some(first) = hs.first() else {
+        return aggregate_result(None, hs, false, vec![]);
+    };
+    let mut sum = (*first).clone();
+    let mut comp: Option<FloatHistogram> = None;
+    let mut reconciled = false;
+    for h in &hs[1..] {
+        match sum.kahan_add(h, comp.take()) {
+            Ok((s, c, info)) => {
+                reconciled |= info.nhcb_bounds_reconciled;
+                sum = s;
+                comp = Some(c);
+            }
+            Err(_) => return aggregate_result(None, hs, false, mixed(metric_name)),
+        }
+    }
+    if let Some(c) = comp {
+        if let Ok((s, _)) = sum.clone().add(&c) {
+            sum = s;
+        }
+    }
+    aggregate_result(Some(sum), hs, reconciled, vec![])
+}
+
+/// `avg` of histograms, as Prometheus `avg` aggregation and `avg_over_time`: Kahan sum divided
+/// by the count, switching to an incremental mean once the sum overflows; annotations as
+/// [`sum_histograms`].
 pub fn avg_histograms(hs: &[&FloatHistogram], metric_name: &str) -> HistogramAggregate {
-    let mut r = sum_histograms(hs, metric_name);
-    r.histogram = r.histogram.map(|h| h.div(hs.len() as f64));
-    r
+    let Some(first) = hs.first() else {
+        return aggregate_result(None, hs, false, vec![]);
+    };
+    let mut sum = (*first).clone();
+    let mut kahan_c: Option<FloatHistogram> = None;
+    let mut mean: Option<FloatHistogram> = None;
+    let mut reconciled = false;
+    let mut count = 1.0;
+    for (i, h) in hs[1..].iter().enumerate() {
+        count = (i + 2) as f64;
+        if mean.is_none() {
+            match sum.clone().kahan_add(h, kahan_c.clone()) {
+                Ok((v, c, info)) => {
+                    reconciled |= info.nhcb_bounds_reconciled;
+                    if !v.has_overflow() {
+                        sum = v;
+                        kahan_c = Some(c);
+                        continue;
+                    }
+                }
+                Err(_) => return aggregate_result(None, hs, false, mixed(metric_name)),
+            }
+            mean = Some(sum.clone().div(count - 1.0));
+            kahan_c = kahan_c.map(|c| c.div(count - 1.0));
+        }
+        let q = (count - 1.0) / count;
+        let c = kahan_c.take().map(|c| c.mul(q));
+        let to_add = (*h).clone().div(count);
+        let m = mean.take().unwrap_or_default().mul(q);
+        match m.kahan_add(&to_add, c) {
+            Ok((m, c, info)) => {
+                reconciled |= info.nhcb_bounds_reconciled;
+                mean = Some(m);
+                kahan_c = Some(c);
+            }
+            Err(_) => return aggregate_result(None, hs, false, mixed(metric_name)),
+        }
+    }
+    let result = match mean {
+        Some(m) => match &kahan_c {
+            Some(c) => m.clone().add(c).map(|r| r.0).unwrap_or(m),
+            None => m,
+        },
+        None => {
+            let s = sum.div(count);
+            match kahan_c {
+                Some(c) => {
+                    let c = c.div(count);
+                    s.clone().add(&c).map(|r| r.0).unwrap_or(s)
+                }
+                None => s,
+            }
+        }
+    };
+    aggregate_result(Some(result), hs, reconciled, vec![])
+}
+
+/// The view Prometheus's `HistogramStatsIterator` gives `histogram_count`/`histogram_sum`/
+/// `histogram_avg` of a selector (directly or through aggregations / `*_over_time`): buckets
+/// are dropped (count, sum and schema kept) and every `Unknown` hint is replaced by
+/// `CounterReset`/`NotCounterReset` from reset detection against the previous sample of the
+/// series (the first sample stays `Unknown`; stale markers are passed through). `points`
+/// must be one series' histograms in time order. This is what makes "conflicting counter
+/// resets during histogram aggregation" appear for e.g. `histogram_count(sum(x))`.
+pub fn stats_iterator_view(points: &[(i64, FloatHistogram)]) -> Vec<(i64, FloatHistogram)> {
+    let mut out = Vec::with_capacity(points.len());
+    let mut last: Option<&FloatHistogram> = None;
+    for (t, h) in points {
+        let stripped = |hint: ResetHint| FloatHistogram {
+            counter_reset_hint: hint,
+            schema: h.schema,
+            count: h.count,
+            sum: h.sum,
+            ..Default::default()
+        };
+        if lakewatch_model::is_stale_nan(h.sum) {
+            out.push((*t, stripped(h.counter_reset_hint)));
+            continue;
+        }
+        let hint = match (h.counter_reset_hint, last) {
+            (ResetHint::Unknown, None) => ResetHint::Unknown,
+            (ResetHint::Unknown, Some(prev)) => {
+                if h.detect_reset(prev) {
+                    ResetHint::CounterReset
+                } else {
+                    ResetHint::NotCounterReset
+                }
+            }
+            (other, _) => other,
+        };
+        out.push((*t, stripped(hint)));
+        last = Some(h);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1210,6 +1330,26 @@ mod tests {
         // after reset at b: (c - 0) ... plus a added back: 3 + 4 - 4 = 3
         assert_eq!(d.count, 3.0);
         assert_eq!(d.counter_reset_hint, ResetHint::Gauge);
+    }
+
+    #[test]
+    fn stats_view_hints() {
+        let a = nh(0, 0.0, &[3.0], 0, 3.0, 3.0);
+        let b = nh(0, 0.0, &[2.0], 0, 2.0, 2.0);
+        let mut c = nh(0, 0.0, &[4.0], 0, 4.0, 4.0);
+        c.counter_reset_hint = ResetHint::NotCounterReset;
+        let v = stats_iterator_view(&[(0, a), (1, b), (2, c)]);
+        let hints: Vec<ResetHint> = v.iter().map(|p| p.1.counter_reset_hint).collect();
+        assert_eq!(
+            hints,
+            vec![
+                ResetHint::Unknown,
+                ResetHint::CounterReset,
+                ResetHint::NotCounterReset
+            ]
+        );
+        assert!(v[1].1.positive_buckets.is_empty());
+        assert_eq!(v[1].1.count, 2.0);
     }
 
     #[test]

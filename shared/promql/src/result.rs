@@ -137,32 +137,42 @@ pub(crate) fn range(
     ev.query_step = step;
     let steps = Steps { start, end, step };
     let value = match ev.eval(expr, &steps)? {
-        Val::Str(_) => {
-            return Err(QueryError::Execution(
-                "invalid expression type \"string\" for range query, must be Scalar or instant Vector".into(),
-            ))
-        }
+        Val::Str(_) => return Err(QueryError::Execution(
+            "invalid expression type \"string\" for range query, must be Scalar or instant Vector"
+                .into(),
+        )),
         Val::Scalar(v) => Value::Matrix(vec![RangeSeries {
             labels: Labels::default(),
             floats: steps.iter().zip(v).collect(),
             histograms: vec![],
         }]),
         Val::Vector(v) => {
+            // Output series by final label set; label sets are resolved once per distinct
+            // `Arc` (all step vectors stay alive, so addresses are not reused).
             let mut idx: HashMap<Labels, usize> = HashMap::new();
+            let mut by_ptr: HashMap<(*const Labels, bool), usize> = HashMap::new();
             let mut out: Vec<RangeSeries> = Vec::new();
-            for (k, vec) in v.into_iter().enumerate() {
+            for (k, vec) in v.iter().enumerate() {
                 let t = steps.ts(k);
                 for s in vec {
-                    let labels = final_labels(&s.metric, s.drop_name);
-                    let i = match idx.get(&labels) {
+                    let key = (Arc::as_ptr(&s.metric), s.drop_name);
+                    let i = match by_ptr.get(&key) {
                         Some(&i) => i,
                         None => {
-                            out.push(RangeSeries {
-                                labels: labels.clone(),
-                                ..Default::default()
-                            });
-                            idx.insert(labels, out.len() - 1);
-                            out.len() - 1
+                            let labels = final_labels(&s.metric, s.drop_name);
+                            let i = match idx.get(&labels) {
+                                Some(&i) => i,
+                                None => {
+                                    out.push(RangeSeries {
+                                        labels: labels.clone(),
+                                        ..Default::default()
+                                    });
+                                    idx.insert(labels, out.len() - 1);
+                                    out.len() - 1
+                                }
+                            };
+                            by_ptr.insert(key, i);
+                            i
                         }
                     };
                     let rs = &mut out[i];
@@ -174,8 +184,8 @@ pub(crate) fn range(
                     if last_t == Some(t) {
                         return Err(dup_err());
                     }
-                    match s.h {
-                        Some(h) => rs.histograms.push((t, (*h).clone())),
+                    match &s.h {
+                        Some(h) => rs.histograms.push((t, (**h).clone())),
                         None => rs.floats.push((t, s.f)),
                     }
                 }
@@ -190,4 +200,3 @@ pub(crate) fn range(
         samples_loaded: ev.samples,
     })
 }
-

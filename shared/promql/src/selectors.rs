@@ -5,7 +5,9 @@
 use crate::eval::Evaluator;
 use crate::types::{MSeries, MatrixArg, Sample, StepVec, Steps};
 use crate::QueryError;
-use lakewatch_model::{is_stale_nan, LabelMatcher, Labels, MatchOp, TimeSeries};
+use lakewatch_model::{
+    is_stale_nan, FloatHistogram, LabelMatcher, Labels, MatchOp, ResetHint, TimeSeries,
+};
 use promql_parser::label::MatchOp as PMatchOp;
 use promql_parser::parser::{MatrixSelector, VectorSelector};
 use std::collections::HashSet;
@@ -103,9 +105,7 @@ fn sample_at(s: &TimeSeries, t: i64, lb: i64) -> Option<(i64, f64, Option<usize>
         None
     };
     match (f, h) {
-        (Some(f), Some(h)) if s.histograms[h].0 > s.samples[f].timestamp_ms => {
-            hist_point(s, h)
-        }
+        (Some(f), Some(h)) if s.histograms[h].0 > s.samples[f].timestamp_ms => hist_point(s, h),
         (Some(f), _) => {
             let x = s.samples[f];
             if is_stale_nan(x.value) {
@@ -128,6 +128,35 @@ fn hist_point(s: &TimeSeries, h: usize) -> Option<(i64, f64, Option<usize>)> {
     }
 }
 
+/// The counter-reset hint of histogram `h` of `s` as Prometheus's `HistogramStatsIterator`
+/// derives it: an explicit hint is kept; an unknown one becomes reset/not-reset by comparing
+/// with the previous histogram (unknown if there is none or a float sample intervenes).
+fn stats_hint(s: &TimeSeries, h: usize) -> ResetHint {
+    let (t, cur) = &s.histograms[h];
+    if cur.counter_reset_hint != ResetHint::Unknown || h == 0 {
+        return cur.counter_reset_hint;
+    }
+    let (pt, prev) = &s.histograms[h - 1];
+    let lo = s.samples.partition_point(|x| x.timestamp_ms <= *pt);
+    if s.samples.get(lo).is_some_and(|x| x.timestamp_ms < *t) {
+        return ResetHint::Unknown;
+    }
+    if cur.detect_reset(prev) {
+        ResetHint::CounterReset
+    } else {
+        ResetHint::NotCounterReset
+    }
+}
+
+/// Histogram `h` of `s`, with stats-decoding hints when `stats`.
+fn histogram(s: &TimeSeries, h: usize, stats: bool) -> Arc<FloatHistogram> {
+    let mut fh = s.histograms[h].1.clone();
+    if stats {
+        fh.counter_reset_hint = stats_hint(s, h);
+    }
+    Arc::new(fh)
+}
+
 /// Evaluates an instant vector selector at every step. With `timestamps`, each sample's
 /// value is its own timestamp in seconds (for `timestamp()`, as Prometheus special-cases it).
 pub(crate) fn eval_vector(
@@ -144,8 +173,11 @@ pub(crate) fn eval_vector(
     let series = select(ev, vs, mint - lb + 1, maxt)?;
     let mut out: Vec<StepVec> = vec![Vec::new(); times.len()];
     let mut loaded = 0usize;
+    let stats = ev.stats_decoding;
     for s in &series {
         let metric = Arc::new(s.labels.clone());
+        // Each histogram sample is materialised once, then shared by every step showing it.
+        let mut hist_cache: Vec<Option<Arc<FloatHistogram>>> = vec![None; s.histograms.len()];
         for (k, &t) in times.iter().enumerate() {
             if let Some((st, f, h)) = sample_at(s, t, lb) {
                 loaded += 1;
@@ -153,7 +185,8 @@ pub(crate) fn eval_vector(
                 if timestamps {
                     smp.f = st as f64 / 1000.0;
                 } else if let Some(h) = h {
-                    smp.h = Some(Arc::new(s.histograms[h].1.clone()));
+                    let arc = hist_cache[h].get_or_insert_with(|| histogram(s, h, stats));
+                    smp.h = Some(arc.clone());
                 }
                 out[k].push(smp);
             }
@@ -184,11 +217,9 @@ pub(crate) fn eval_matrix(
             .filter(|x| !is_stale_nan(x.value))
             .map(|x| (x.timestamp_ms, x.value))
             .collect();
-        let hists: Vec<_> = s
-            .histograms
-            .iter()
-            .filter(|x| !is_stale_nan(x.1.sum))
-            .map(|(t, h)| (*t, Arc::new(h.clone())))
+        let hists: Vec<_> = (0..s.histograms.len())
+            .filter(|&i| !is_stale_nan(s.histograms[i].1.sum))
+            .map(|i| (s.histograms[i].0, histogram(s, i, ev.stats_decoding)))
             .collect();
         loaded += floats.len() + hists.len();
         out.push(MSeries {

@@ -5,7 +5,7 @@
 use crate::eval::{offset_ms, Evaluator};
 use crate::types::{MSeries, MatrixArg, Steps, Val};
 use crate::QueryError;
-use lakewatch_model::Labels;
+use lakewatch_model::{Labels, ResetHint};
 use promql_parser::parser::SubqueryExpr;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,10 +35,15 @@ pub(crate) fn eval(
         end: maxt,
         step,
     };
+    if inner.len() > ev.opts.max_samples {
+        return Err(QueryError::Execution(
+            "query processing would load too many samples into memory in subquery".into(),
+        ));
+    }
     let series = if inner.len() == 0 {
         Vec::new()
     } else {
-        let v = ev.eval(&sq.expr, &inner)?;
+        let v = ev.with_stats(false, |ev| ev.eval(&sq.expr, &inner))?;
         to_series(v, &inner)
     };
     Ok(MatrixArg {
@@ -74,7 +79,17 @@ pub(crate) fn to_series(v: Val, steps: &Steps) -> Vec<MSeries> {
                         out.len() - 1
                     });
                     match s.h {
-                        Some(h) => out[i].hists.push((t, h)),
+                        Some(mut h) => {
+                            // A subquery's samples are not consecutive scrapes: only gauge
+                            // hints survive, others become unknown (as Prometheus).
+                            if !matches!(
+                                h.counter_reset_hint,
+                                ResetHint::Gauge | ResetHint::Unknown
+                            ) {
+                                Arc::make_mut(&mut h).counter_reset_hint = ResetHint::Unknown;
+                            }
+                            out[i].hists.push((t, h))
+                        }
                         None => out[i].floats.push((t, s.f)),
                     }
                 }

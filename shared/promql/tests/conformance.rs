@@ -3,6 +3,8 @@
 //! details to `$CARGO_TARGET_TMPDIR/promql-conformance-failures.txt`, and enforces a ratchet:
 //! no file may pass fewer evals than recorded in `tests/conformance-baseline.txt`.
 //! `UPDATE_CONFORMANCE_BASELINE=1` rewrites the baseline upward (never lowers a count).
+//! Like the Go runner, instant evals are also checked in range mode and with the @-modifier
+//! step-invariance re-evaluations; `PROMQL_CONFORMANCE_AT_CHECK=0` skips the latter.
 
 use lakewatch_promql::promqltest::{run_file, test_engine, FileReport, RunOptions, Status};
 use std::collections::BTreeMap;
@@ -68,6 +70,10 @@ fn promql_conformance() {
         .collect();
     files.sort();
     let engine = test_engine();
+    let opts = RunOptions {
+        at_modifier_check: std::env::var("PROMQL_CONFORMANCE_AT_CHECK").map_or(true, |v| v != "0"),
+        ..RunOptions::default()
+    };
     let reports: Vec<FileReport> = files
         .iter()
         .map(|p| {
@@ -77,7 +83,7 @@ fn promql_conformance() {
                 .to_string_lossy()
                 .to_string();
             let text = std::fs::read_to_string(p).expect("read test file");
-            run_file(&name, &text, &engine, RunOptions::default())
+            run_file(&name, &text, &engine, opts)
         })
         .collect();
     let _ = std::panic::take_hook();

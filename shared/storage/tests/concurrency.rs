@@ -25,7 +25,10 @@ fn batch(w: usize, k: i64, base: i64) -> MetricsBatch {
                     ("writer", w.to_string()),
                     ("series", i.to_string()),
                 ]),
-                samples: vec![Sample { timestamp_ms: base + k * STEP_MS, value: (k * 10 + i as i64) as f64 }],
+                samples: vec![Sample {
+                    timestamp_ms: base + k * STEP_MS,
+                    value: (k * 10 + i as i64) as f64,
+                }],
                 ..Default::default()
             })
             .collect(),
@@ -37,21 +40,42 @@ fn batch(w: usize, k: i64, base: i64) -> MetricsBatch {
 fn check(result: &[TimeSeries], acked_before: &[i64], base: i64) -> Result<usize, String> {
     let mut total = 0;
     for s in result {
-        let w: usize = s.labels.get("writer").and_then(|v| v.parse().ok()).ok_or("no writer label")?;
-        if s.samples.windows(2).any(|p| p[0].timestamp_ms >= p[1].timestamp_ms) {
+        let w: usize = s
+            .labels
+            .get("writer")
+            .and_then(|v| v.parse().ok())
+            .ok_or("no writer label")?;
+        if s.samples
+            .windows(2)
+            .any(|p| p[0].timestamp_ms >= p[1].timestamp_ms)
+        {
             return Err(format!("duplicate or unsorted samples in {}", s.labels));
         }
         let acked_ts = base + acked_before[w] * STEP_MS;
-        let n = s.samples.iter().filter(|x| x.timestamp_ms <= acked_ts).count() as i64;
+        let n = s
+            .samples
+            .iter()
+            .filter(|x| x.timestamp_ms <= acked_ts)
+            .count() as i64;
         if n != acked_before[w] + 1 {
-            return Err(format!("{}: {} acknowledged samples visible, expected {}", s.labels, n, acked_before[w] + 1));
+            return Err(format!(
+                "{}: {} acknowledged samples visible, expected {}",
+                s.labels,
+                n,
+                acked_before[w] + 1
+            ));
         }
         total += s.samples.len();
     }
     for (w, a) in acked_before.iter().enumerate() {
-        let seen = result.iter().filter(|s| s.labels.get("writer") == Some(&w.to_string())).count();
+        let seen = result
+            .iter()
+            .filter(|s| s.labels.get("writer") == Some(&w.to_string()))
+            .count();
         if *a >= 0 && seen != SERIES {
-            return Err(format!("writer {w}: {seen} series visible, expected {SERIES}"));
+            return Err(format!(
+                "writer {w}: {seen} series visible, expected {SERIES}"
+            ));
         }
     }
     Ok(total)
@@ -60,7 +84,13 @@ fn check(result: &[TimeSeries], acked_before: &[i64], base: i64) -> Result<usize
 async fn scenario(store: Store, label: &str) {
     let tenant = TenantId::new("conc").unwrap();
     let grace = Duration::from_secs(4);
-    let base = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 - 3 * 3_600_000) / 60_000 * 60_000;
+    let base = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - 3 * 3_600_000)
+        / 60_000
+        * 60_000;
     let acked: Arc<Vec<AtomicI64>> = Arc::new((0..WRITERS).map(|_| AtomicI64::new(-1)).collect());
     let done = Arc::new(AtomicBool::new(false));
     let write_errors = Arc::new(AtomicUsize::new(0));
@@ -118,11 +148,15 @@ async fn scenario(store: Store, label: &str) {
         let reader = MetricsReader::new(store.clone());
         let (acked, tenant, done) = (acked.clone(), tenant.clone(), done.clone());
         queriers.push(tokio::spawn(async move {
-            let matchers = [LabelMatcher::new(MatchOp::Regex, "__name__", "conc_total_w.*").unwrap()];
+            let matchers =
+                [LabelMatcher::new(MatchOp::Regex, "__name__", "conc_total_w.*").unwrap()];
             let mut queries = 0;
             while !done.load(Ordering::SeqCst) {
                 let snapshot: Vec<i64> = acked.iter().map(|a| a.load(Ordering::SeqCst)).collect();
-                let res = reader.select(&tenant, &matchers, i64::MIN, i64::MAX).await.unwrap();
+                let res = reader
+                    .select(&tenant, &matchers, i64::MIN, i64::MAX)
+                    .await
+                    .unwrap();
                 if let Err(e) = check(&res, &snapshot, base) {
                     panic!("query {queries} saw an inconsistent state: {e}");
                 }
@@ -158,13 +192,23 @@ async fn scenario(store: Store, label: &str) {
     tokio::time::sleep(grace).await;
     let fin2 = run_once(&store, &opts).await.unwrap();
     let reader = MetricsReader::new(store.clone());
-    let all = reader.select(&tenant, &[], i64::MIN, i64::MAX).await.unwrap();
+    let all = reader
+        .select(&tenant, &[], i64::MIN, i64::MAX)
+        .await
+        .unwrap();
     let final_ack: Vec<i64> = acked.iter().map(|a| a.load(Ordering::SeqCst)).collect();
     let total = check(&all, &final_ack, base).unwrap();
     let expected = WRITERS * SERIES * BATCHES as usize;
-    let log = lakewatch_storage::ManifestLog::new(store.clone(), tenant.clone(), lakewatch_model::Signal::Metrics);
+    let log = lakewatch_storage::ManifestLog::new(
+        store.clone(),
+        tenant.clone(),
+        lakewatch_model::Signal::Metrics,
+    );
     let manifest = log.load().await.unwrap();
-    let objects = store.list(&format!("{tenant}/metrics/objects/")).await.unwrap();
+    let objects = store
+        .list(&format!("{tenant}/metrics/objects/"))
+        .await
+        .unwrap();
     println!(
         "[{label}] writers={WRITERS} batches/writer={BATCHES} (+{} resends) series/batch={SERIES}: wrote in {:.2?}, write retries={}, \
          compaction merges={} conflicts={} gc_deleted={}, queries checked={}, final samples={} (expected {}), \
@@ -186,14 +230,20 @@ async fn scenario(store: Store, label: &str) {
     );
     assert_eq!(total, expected, "every acknowledged sample exactly once");
     assert!(queries > 0);
-    assert_eq!(objects.len(), manifest.objects.len(), "no garbage left after the grace");
+    assert_eq!(
+        objects.len(),
+        manifest.objects.len(),
+        "no garbage left after the grace"
+    );
     assert!(manifest.objects.iter().all(|o| o.level == 2));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_ingest_compaction_queries_s3_moto() {
     let Some(moto) = common::Moto::start("lakewatch-test") else {
-        println!("NOTICE: moto_server unavailable and could not be installed; skipping the S3 variant");
+        println!(
+            "NOTICE: moto_server unavailable and could not be installed; skipping the S3 variant"
+        );
         return;
     };
     // This test binary's only S3 test: configure the S3 client through the documented variables.

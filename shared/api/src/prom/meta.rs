@@ -10,7 +10,7 @@ use crate::json;
 use crate::matchers::parse_match_params;
 use crate::params::Params;
 use crate::response::{ApiData, ApiError, ApiResult};
-use crate::time::{parse_time_or, MAX_TIME_MS, MIN_TIME_MS};
+use crate::time::{parse_time_param, MAX_TIME_MS, MIN_TIME_MS};
 use lakewatch_model::{LabelMatcher, MetricMetadata, MetricType, TenantId};
 use std::collections::BTreeMap;
 
@@ -19,10 +19,10 @@ pub const PROMETHEUS_VERSION: &str = "3.5.0";
 
 /// `start`/`end` (defaults: all time) and `match[]` of the metadata endpoints.
 fn range_and_matchers(p: &Params) -> Result<(i64, i64, Vec<Vec<LabelMatcher>>), ApiError> {
-    let start = parse_time_or(p.get("start"), MIN_TIME_MS)
+    let start = parse_time_param("start", p.get("start"), MIN_TIME_MS)
         .map_err(|e| ApiError::invalid_param("start", e))?;
-    let end =
-        parse_time_or(p.get("end"), MAX_TIME_MS).map_err(|e| ApiError::invalid_param("end", e))?;
+    let end = parse_time_param("end", p.get("end"), MAX_TIME_MS)
+        .map_err(|e| ApiError::invalid_param("end", e))?;
     let sets = parse_match_params(&p.get_all("match[]"))?;
     Ok((start, end, sets))
 }

@@ -9,7 +9,7 @@ use crate::json;
 use crate::matchers::{parse_error_text, selector_matchers};
 use crate::params::Params;
 use crate::response::{ApiData, ApiError, ApiResult, ErrorType};
-use crate::time::{parse_duration, parse_time, parse_time_or, MAX_TIME_MS, MIN_TIME_MS};
+use crate::time::{parse_duration, parse_time, parse_time_param, MAX_TIME_MS, MIN_TIME_MS};
 use lakewatch_model::{LabelMatcher, TenantId};
 use lakewatch_promql::{selection_hints, Engine, QueryError, QueryResult, Value};
 use promql_parser::parser::{self, Expr};
@@ -185,8 +185,8 @@ fn finish(mut res: QueryResult, limit: usize, stats: Option<String>) -> ApiData 
 /// `lookback_delta`, `stats`.
 pub async fn instant(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
     let limit = parse_limit(p)?;
-    let time =
-        parse_time_or(p.get("time"), now_ms()).map_err(|e| ApiError::invalid_param("time", e))?;
+    let time = parse_time_param("time", p.get("time"), now_ms())
+        .map_err(|e| ApiError::invalid_param("time", e))?;
     let opts = query_opts(app, p)?;
     let started = Instant::now();
     let (res, fetched, prep) =
@@ -248,13 +248,12 @@ impl ExprVisitor for Selectors {
 /// `GET|POST /api/v1/query_exemplars`: `query`, `start`, `end` (defaults: all time). A query
 /// without selectors gives HTTP 204. Times far in the future (ms sent as seconds) are accepted.
 pub async fn exemplars(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
-    let start = parse_time_or(p.get("start"), MIN_TIME_MS)
+    let start = parse_time_param("start", p.get("start"), MIN_TIME_MS)
         .map_err(|e| ApiError::invalid_param("start", e))?;
-    let end =
-        parse_time_or(p.get("end"), MAX_TIME_MS).map_err(|e| ApiError::invalid_param("end", e))?;
+    let end = parse_time_param("end", p.get("end"), MAX_TIME_MS)
+        .map_err(|e| ApiError::invalid_param("end", e))?;
     if end < start {
-        return Err(ApiError::invalid_param(
-            "end",
+        return Err(ApiError::bad_data(
             "end timestamp must not be before start timestamp",
         ));
     }

@@ -14,9 +14,7 @@ fn to_json(v: &AnyValue) -> serde_json::Value {
         Some(Av::BoolValue(b)) => J::Bool(*b),
         Some(Av::IntValue(i)) => J::from(*i),
         Some(Av::DoubleValue(d)) => serde_json::Number::from_f64(*d).map_or(J::Null, J::Number),
-        Some(Av::BytesValue(b)) => {
-            J::String(base64::engine::general_purpose::STANDARD.encode(b))
-        }
+        Some(Av::BytesValue(b)) => J::String(base64::engine::general_purpose::STANDARD.encode(b)),
         Some(Av::ArrayValue(a)) => J::Array(a.values.iter().map(to_json).collect()),
         Some(Av::KvlistValue(kv)) => J::Object(
             kv.values
@@ -73,55 +71,54 @@ pub struct LabelSettings {
 /// The resource attributes that identify a target (mapped to `job` and `instance`).
 pub const IDENTIFYING: [&str; 3] = ["service.namespace", "service.name", "service.instance.id"];
 
-/// Prometheus's `createAttributes`: data-point attributes (sanitized; colliding names joined
-/// with `;` in key order), promoted resource attributes, optionally `otel_scope_*`, then `job`
-/// (`service.namespace/service.name`) and `instance` (`service.instance.id`). `ignore` lists
-/// attribute keys left out. Returns name → value (the metric name is added by the caller).
+/// Prometheus's `createAttributes` (3.14): data-point attributes except `ignore` and `__name__`
+/// (sanitized; names colliding after sanitizing get their values joined with `;` in key
+/// order), promoted resource attributes (if not already set), `job`
+/// (`service.namespace/service.name`) and `instance` (`service.instance.id`), then, with scope
+/// promotion, `otel_scope_<attr>` and `otel_scope_name`/`_version`/`_schema_url`. Returns
+/// name → value (the metric name is added by the caller); errors when an attribute key cannot
+/// be turned into a label name (Prometheus fails the request).
 pub fn create_attributes(
     resource: &[KeyValue],
     attributes: &[KeyValue],
     scope: Option<&ScopeInfo>,
     settings: &LabelSettings,
     ignore: &[&str],
-) -> BTreeMap<String, String> {
+) -> Result<BTreeMap<String, String>, String> {
     let mut pairs: Vec<(&str, String)> = attributes
         .iter()
-        .filter(|kv| !ignore.contains(&kv.key.as_str()))
+        .filter(|kv| !ignore.contains(&kv.key.as_str()) && kv.key != "__name__")
         .map(|kv| (kv.key.as_str(), any_value_string(kv.value.as_ref())))
         .collect();
     pairs.sort_by(|a, b| a.0.cmp(b.0));
     let mut l: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in pairs {
-        let Ok(name) = label_name(k) else { continue };
+        let name = label_name(k)?;
         match l.get_mut(&name) {
-            Some(existing) => {
+            Some(existing) if !existing.is_empty() => {
                 existing.push(';');
                 existing.push_str(&v);
             }
-            None => {
+            _ => {
                 l.insert(name, v);
             }
         }
     }
     let mut promoted: Vec<(&str, String)> = resource
         .iter()
-        .filter(|kv| settings.promote_resource_attributes.iter().any(|p| p == &kv.key))
+        .filter(|kv| {
+            settings
+                .promote_resource_attributes
+                .iter()
+                .any(|p| p == &kv.key)
+        })
         .map(|kv| (kv.key.as_str(), any_value_string(kv.value.as_ref())))
         .collect();
     promoted.sort_by(|a, b| a.0.cmp(b.0));
     for (k, v) in promoted {
-        if let Ok(name) = label_name(k) {
-            l.entry(name).or_insert(v);
-        }
-    }
-    if let Some(scope) = scope.filter(|s| settings.promote_scope_metadata && !s.name.is_empty()) {
-        l.insert("otel_scope_name".into(), scope.name.clone());
-        l.insert("otel_scope_version".into(), scope.version.clone());
-        l.insert("otel_scope_schema_url".into(), scope.schema_url.clone());
-        for kv in &scope.attributes {
-            if let Ok(name) = label_name(&format!("otel_scope_{}", kv.key)) {
-                l.insert(name, any_value_string(kv.value.as_ref()));
-            }
+        let name = label_name(k)?;
+        if l.get(&name).is_none_or(|x| x.is_empty()) {
+            l.insert(name, v);
         }
     }
     if let Some(name) = get_attr(resource, "service.name") {
@@ -134,5 +131,14 @@ pub fn create_attributes(
     if let Some(inst) = get_attr(resource, "service.instance.id") {
         l.insert("instance".into(), any_value_string(inst.value.as_ref()));
     }
-    l
+    if let Some(scope) = scope.filter(|s| settings.promote_scope_metadata && !s.name.is_empty()) {
+        for kv in &scope.attributes {
+            let name = label_name(&format!("otel_scope_{}", kv.key))?;
+            l.insert(name, any_value_string(kv.value.as_ref()));
+        }
+        l.insert("otel_scope_name".into(), scope.name.clone());
+        l.insert("otel_scope_version".into(), scope.version.clone());
+        l.insert("otel_scope_schema_url".into(), scope.schema_url.clone());
+    }
+    Ok(l)
 }

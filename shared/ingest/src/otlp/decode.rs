@@ -132,9 +132,8 @@ pub fn decode_body(
     format: OtlpFormat,
 ) -> Result<ExportMetricsServiceRequest, IngestError> {
     match format {
-        OtlpFormat::Protobuf => ExportMetricsServiceRequest::decode(body).map_err(|e| {
-            IngestError::bad_request(format!("invalid OTLP protobuf: {e}"))
-        }),
+        OtlpFormat::Protobuf => ExportMetricsServiceRequest::decode(body)
+            .map_err(|e| IngestError::bad_request(format!("invalid OTLP protobuf: {e}"))),
         OtlpFormat::Json => {
             if body.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(ExportMetricsServiceRequest::default());

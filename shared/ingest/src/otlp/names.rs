@@ -149,7 +149,9 @@ pub fn metric_name(name: &str, unit: &str, kind: MetricKind) -> Result<String, S
         out.insert(0, '_');
     }
     if out.is_empty() {
-        return Err(format!("normalization for metric {name:?} resulted in empty name"));
+        return Err(format!(
+            "normalization for metric {name:?} resulted in empty name"
+        ));
     }
     if out != name && out.chars().all(|c| c == '_') {
         return Err(format!(
@@ -159,26 +161,45 @@ pub fn metric_name(name: &str, unit: &str, kind: MetricKind) -> Result<String, S
     Ok(out)
 }
 
-/// The Prometheus label name for an OTLP attribute key (otlptranslator `LabelNamer` defaults):
-/// every character outside `[a-zA-Z0-9_]` becomes `_`, a leading digit gets `key_`; leading
-/// underscores are kept. Errors when the result is empty or only underscores.
+/// The Prometheus label name for an OTLP attribute key, as otlptranslator v1.0.0's
+/// `LabelNamer` with Prometheus 3.14's default `otlp` settings
+/// (`label_name_underscore_sanitization: true`, `label_name_preserve_multiple_underscores: true`):
+/// every character outside `[a-zA-Z0-9_]` becomes `_` (one per character), a leading digit gets
+/// `key_`, a single leading `_` gets `key` (`_x` → `key_x`; `__x` is kept). Errors when the key
+/// is empty or the result is only underscores.
 pub fn label_name(key: &str) -> Result<String, String> {
     if key.is_empty() {
         return Err("label name is empty".into());
     }
     let mut out: String = key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert_str(0, "key_");
+    } else if out.starts_with('_') && !out.starts_with("__") {
+        out.insert_str(0, "key");
     }
-    if out != key && out.chars().all(|c| c == '_') {
+    if out.chars().all(|c| c == '_') {
         return Err(format!(
             "normalization for label name {key:?} resulted in invalid name {out:?}"
         ));
     }
     Ok(out)
+}
+
+/// The Prometheus unit of an OTLP unit as otlptranslator's `UnitNamer` (used for metadata):
+/// `s` → `seconds`, `By/s` → `bytes_per_second`, `1` and `{request}` → empty.
+pub fn unit_name(unit: &str) -> String {
+    let (main, per) = unit_suffixes(unit);
+    let (main, per) = (clean_unit(&main), clean_unit(&per));
+    let u = match (main.is_empty(), per.is_empty()) {
+        (false, false) => format!("{main}_{per}"),
+        (false, true) => main,
+        _ => per,
+    };
+    let u = u.strip_prefix('_').unwrap_or(&u);
+    u.strip_suffix('_').unwrap_or(u).to_string()
 }
 
 /// Formats a float as Go's `strconv.FormatFloat(f, 'f', -1, 64)` (used for `le` and

@@ -68,7 +68,11 @@ pub fn negotiate(headers: &HeaderMap) -> Result<RemoteWriteVersion, IngestError>
         }
     };
     if let Some(enc) = headers.get(http::header::CONTENT_ENCODING) {
-        let enc = enc.to_str().unwrap_or("<binary>").trim().to_ascii_lowercase();
+        let enc = enc
+            .to_str()
+            .unwrap_or("<binary>")
+            .trim()
+            .to_ascii_lowercase();
         if !enc.is_empty() && enc != "snappy" {
             return Err(IngestError::unsupported_media_type(format!(
                 "unsupported Content-Encoding {enc:?}; only snappy is accepted"

@@ -5,7 +5,7 @@
 use super::{histogram, proto};
 use crate::error::IngestError;
 use crate::limits::IngestLimits;
-use crate::validate::{build_labels, check_histogram, check_timestamp, render_pairs};
+use crate::validate::{build_labels, check_histogram, check_timestamp, SeriesName};
 use lakewatch_model::{
     Exemplar, Labels, MetricMetadata, MetricType, MetricsBatch, Sample, TimeSeries,
 };
@@ -61,8 +61,8 @@ pub(crate) fn convert_series(
     limits: &IngestLimits,
 ) -> Result<TimeSeries, String> {
     let pairs: Vec<(String, String)> = ts.labels.into_iter().map(|l| (l.name, l.value)).collect();
-    let shown = render_pairs(&pairs);
     let labels = build_labels(pairs, limits.name_validation)?;
+    let shown = SeriesName(&labels);
     let mut samples = Vec::with_capacity(ts.samples.len());
     for s in ts.samples {
         check_timestamp(s.timestamp, now_ms, limits)
@@ -78,7 +78,8 @@ pub(crate) fn convert_series(
             .map_err(|e| format!("series {shown}: histogram {e}"))?;
         let (t, fh) = histogram::to_float(h)
             .map_err(|e| format!("series {shown}: invalid native histogram: {e}"))?;
-        check_histogram(&fh).map_err(|e| format!("series {shown}: invalid native histogram: {e}"))?;
+        check_histogram(&fh)
+            .map_err(|e| format!("series {shown}: invalid native histogram: {e}"))?;
         histograms.push((t, fh));
     }
     let exemplars = ts

@@ -6,7 +6,7 @@ use super::decode_v1::exemplar;
 use super::{histogram, proto_v2 as v2};
 use crate::error::IngestError;
 use crate::limits::IngestLimits;
-use crate::validate::{build_labels, check_histogram, check_timestamp, render_pairs};
+use crate::validate::{build_labels, check_histogram, check_timestamp, SeriesName};
 use lakewatch_model::{MetricMetadata, MetricType, MetricsBatch, Sample, TimeSeries};
 use std::collections::BTreeMap;
 
@@ -32,18 +32,25 @@ fn metric_type(v: i32) -> MetricType {
 }
 
 fn symbol(symbols: &[String], r: u32) -> Result<&str, String> {
-    symbols
-        .get(r as usize)
-        .map(|s| s.as_str())
-        .ok_or_else(|| format!("symbol reference {r} out of range (table has {})", symbols.len()))
+    symbols.get(r as usize).map(|s| s.as_str()).ok_or_else(|| {
+        format!(
+            "symbol reference {r} out of range (table has {})",
+            symbols.len()
+        )
+    })
 }
 
 fn resolve(symbols: &[String], refs: &[u32]) -> Result<Vec<(String, String)>, String> {
-    if refs.len() % 2 != 0 {
+    if !refs.len().is_multiple_of(2) {
         return Err(format!("odd number of label references ({})", refs.len()));
     }
     refs.chunks(2)
-        .map(|p| Ok((symbol(symbols, p[0])?.to_string(), symbol(symbols, p[1])?.to_string())))
+        .map(|p| {
+            Ok((
+                symbol(symbols, p[0])?.to_string(),
+                symbol(symbols, p[1])?.to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -70,13 +77,12 @@ fn convert(
     limits: &IngestLimits,
 ) -> Result<(TimeSeries, Option<MetricMetadata>), String> {
     let pairs = resolve(symbols, &ts.labels_refs).map_err(|e| format!("series labels: {e}"))?;
-    let shown = render_pairs(&pairs);
     let labels = build_labels(pairs, limits.name_validation)?;
+    let shown = SeriesName(&labels);
     if ts.samples.is_empty() && ts.histograms.is_empty() {
-        return Err(format!("series {shown}: has neither samples nor histograms"));
-    }
-    if !ts.samples.is_empty() && !ts.histograms.is_empty() {
-        return Err(format!("series {shown}: has both samples and histograms"));
+        return Err(format!(
+            "series {shown}: has neither samples nor histograms"
+        ));
     }
     let mut samples = Vec::with_capacity(ts.samples.len());
     for s in &ts.samples {
@@ -93,7 +99,8 @@ fn convert(
             .map_err(|e| format!("series {shown}: histogram {e}"))?;
         let (t, fh) = histogram::to_float(&h.into_v1())
             .map_err(|e| format!("series {shown}: invalid native histogram: {e}"))?;
-        check_histogram(&fh).map_err(|e| format!("series {shown}: invalid native histogram: {e}"))?;
+        check_histogram(&fh)
+            .map_err(|e| format!("series {shown}: invalid native histogram: {e}"))?;
         histograms.push((t, fh));
     }
     let mut exemplars = Vec::new();
@@ -105,8 +112,10 @@ fn convert(
     let metadata = match ts.metadata {
         Some(m) => {
             let t = metric_type(m.r#type);
-            let help = symbol(symbols, m.help_ref).map_err(|e| format!("series {shown}: help: {e}"))?;
-            let unit = symbol(symbols, m.unit_ref).map_err(|e| format!("series {shown}: unit: {e}"))?;
+            let help =
+                symbol(symbols, m.help_ref).map_err(|e| format!("series {shown}: help: {e}"))?;
+            let unit =
+                symbol(symbols, m.unit_ref).map_err(|e| format!("series {shown}: unit: {e}"))?;
             if t == MetricType::Unknown && help.is_empty() && unit.is_empty() {
                 None
             } else {

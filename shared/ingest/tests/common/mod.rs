@@ -4,7 +4,9 @@
 
 use bytes::Bytes;
 use lakewatch_ingest::{handle, IngestContext, IngestLimits};
-use lakewatch_model::{Exemplar, LabelMatcher, Labels, MatchOp, MetricMetadata, TenantId, TimeSeries};
+use lakewatch_model::{
+    Exemplar, LabelMatcher, Labels, MatchOp, MetricMetadata, TenantId, TimeSeries,
+};
 use lakewatch_storage::{AuthConfig, MetricsReader, Store};
 
 pub struct Env {
@@ -39,7 +41,13 @@ pub struct Resp {
 }
 
 impl Env {
-    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Resp {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Resp {
         let mut b = http::Request::builder().method(method).uri(path);
         for (k, v) in headers {
             b = b.header(*k, *v);
@@ -56,7 +64,12 @@ impl Env {
     pub async fn all_series(&self, tenant: &str) -> Vec<TimeSeries> {
         let m = LabelMatcher::new(MatchOp::Regex, "__name__", ".+").unwrap();
         self.reader
-            .select(&TenantId::new(tenant).unwrap(), &[m], i64::MIN / 2, i64::MAX / 2)
+            .select(
+                &TenantId::new(tenant).unwrap(),
+                &[m],
+                i64::MIN / 2,
+                i64::MAX / 2,
+            )
             .await
             .expect("select")
     }
@@ -64,19 +77,33 @@ impl Env {
     pub async fn exemplars(&self, tenant: &str) -> Vec<(Labels, Vec<Exemplar>)> {
         let m = LabelMatcher::new(MatchOp::Regex, "__name__", ".+").unwrap();
         self.reader
-            .exemplars(&TenantId::new(tenant).unwrap(), &[vec![m]], i64::MIN / 2, i64::MAX / 2)
+            .exemplars(
+                &TenantId::new(tenant).unwrap(),
+                &[vec![m]],
+                i64::MIN / 2,
+                i64::MAX / 2,
+            )
             .await
             .expect("exemplars")
     }
 
     pub async fn metadata(&self, tenant: &str) -> Vec<MetricMetadata> {
-        self.reader.metadata(&TenantId::new(tenant).unwrap()).await.expect("metadata")
+        self.reader
+            .metadata(&TenantId::new(tenant).unwrap())
+            .await
+            .expect("metadata")
     }
 
     /// Asserts that the tenant has no data at all.
     pub async fn assert_nothing_written(&self, tenant: &str) {
-        assert!(self.all_series(tenant).await.is_empty(), "something was written");
-        assert!(self.metadata(tenant).await.is_empty(), "metadata was written");
+        assert!(
+            self.all_series(tenant).await.is_empty(),
+            "something was written"
+        );
+        assert!(
+            self.metadata(tenant).await.is_empty(),
+            "metadata was written"
+        );
     }
 }
 

@@ -86,7 +86,13 @@ pub(crate) fn eval(
         let empty = Arc::new(Labels::default());
         let out = steps
             .iter()
-            .map(|t| vec![Sample::float(empty.clone(), apply(t as f64 / 1000.0), false)])
+            .map(|t| {
+                vec![Sample::float(
+                    empty.clone(),
+                    apply(t as f64 / 1000.0),
+                    false,
+                )]
+            })
             .collect();
         return Ok(Some(Val::Vector(out)));
     }

@@ -19,9 +19,7 @@ const IDENTIFYING: [&str; 2] = ["instance", "job"];
 fn ref_time(ev: &Evaluator, e: &Expr, t: i64) -> i64 {
     match unwrap_parens(e) {
         Expr::VectorSelector(vs) => ev.at_time(&vs.at).unwrap_or(t) - offset_ms(&vs.offset),
-        Expr::MatrixSelector(ms) => {
-            ev.at_time(&ms.vs.at).unwrap_or(t) - offset_ms(&ms.vs.offset)
-        }
+        Expr::MatrixSelector(ms) => ev.at_time(&ms.vs.at).unwrap_or(t) - offset_ms(&ms.vs.offset),
         Expr::Subquery(sq) => {
             let inner = ev.at_time(&sq.at).unwrap_or(t) - offset_ms(&sq.offset);
             ref_time(ev, &sq.expr, inner)
@@ -30,7 +28,12 @@ fn ref_time(ev: &Evaluator, e: &Expr, t: i64) -> i64 {
             .args
             .args
             .iter()
-            .find(|a| !matches!(unwrap_parens(a), Expr::NumberLiteral(_) | Expr::StringLiteral(_)))
+            .find(|a| {
+                !matches!(
+                    unwrap_parens(a),
+                    Expr::NumberLiteral(_) | Expr::StringLiteral(_)
+                )
+            })
             .map(|a| ref_time(ev, a, t))
             .unwrap_or(t),
         Expr::Aggregate(a) => ref_time(ev, &a.expr, t),
@@ -60,7 +63,10 @@ fn present_at(s: &TimeSeries, t: i64, lb: i64) -> Option<i64> {
     (x.timestamp_ms > t - lb && !is_stale_nan(x.value)).then_some(x.timestamp_ms)
 }
 
-fn id_sig(l: &Labels) -> (String, String) {
+/// Values of the identifying labels (`instance`, `job`).
+type IdSig = (String, String);
+
+fn id_sig(l: &Labels) -> IdSig {
     (
         l.get(IDENTIFYING[0]).unwrap_or("").to_string(),
         l.get(IDENTIFYING[1]).unwrap_or("").to_string(),
@@ -90,6 +96,16 @@ pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, Q
             }
         }
     }
+    let has_positive = name_m
+        .iter()
+        .any(|m| matches!(m.op, MatchOp::Equal | MatchOp::Regex));
+    if !name_m.is_empty() && !has_positive {
+        // Only negative name matchers: candidates are still info metrics (`*_info`).
+        name_m.push(
+            LabelMatcher::new(MatchOp::Regex, "__name__", ".+_info")
+                .map_err(|e| QueryError::Parse(e.to_string()))?,
+        );
+    }
     if name_m.is_empty() {
         name_m.push(
             LabelMatcher::new(MatchOp::Equal, "__name__", "target_info")
@@ -113,11 +129,16 @@ pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, Q
         }
     }
     let empty_ok = data_m.iter().all(|m| m.matches(""));
+    // Base series that are info series themselves (all positive name matchers match) pass
+    // through unchanged.
+    let positive: Vec<&LabelMatcher> = name_m
+        .iter()
+        .filter(|m| matches!(m.op, MatchOp::Equal | MatchOp::Regex))
+        .collect();
     let mut out = Vec::with_capacity(base.len());
     for (k, vec) in base.into_iter().enumerate() {
         // Per identifying signature and info metric name: the series with the latest sample.
-        let mut by_sig: HashMap<(String, String), HashMap<String, (i64, &Labels)>> =
-            HashMap::new();
+        let mut by_sig: HashMap<IdSig, HashMap<String, (i64, &Labels)>> = HashMap::new();
         for s in &infos {
             if let Some(ts) = present_at(s, refs[k], lb) {
                 let name = s.labels.metric_name().unwrap_or("").to_string();
@@ -132,7 +153,7 @@ pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, Q
         }
         let mut res = Vec::with_capacity(vec.len());
         for smp in vec {
-            if name_m.iter().all(|m| m.matches_labels(&smp.metric)) {
+            if !positive.is_empty() && name_m.iter().all(|m| m.matches_labels(&smp.metric)) {
                 res.push(smp);
                 continue;
             }

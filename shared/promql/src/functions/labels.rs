@@ -156,7 +156,11 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
             _ => {}
         }
         if last_a {
-            return if last_b { Ordering::Equal } else { Ordering::Less };
+            return if last_b {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            };
         }
         if last_b {
             return Ordering::Greater;
@@ -168,7 +172,10 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
 /// Whether a label name is valid (Prometheus 3, UTF-8 names): non-empty and not containing
 /// characters that `promql-parser` produces for raw `\xNN` escapes (invalid UTF-8 in Go).
 pub(crate) fn valid_label_name(n: &str) -> bool {
-    !n.is_empty() && !n.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c) || c == '\u{fffd}')
+    !n.is_empty()
+        && !n
+            .chars()
+            .any(|c| ('\u{80}'..='\u{ff}').contains(&c) || c == '\u{fffd}')
 }
 
 /// Go `%q`-style quoting, rendering U+0080..U+00FF as `\xNN` (raw bytes in Go).

@@ -99,31 +99,40 @@ pub(crate) fn eval(
             let desc = name == "sort_desc";
             for vec in &mut v {
                 vec.retain(|s| s.h.is_none());
-                vec.sort_by(|a, b| {
-                    match (a.f.is_nan(), b.f.is_nan()) {
-                        (true, true) => std::cmp::Ordering::Equal,
-                        (true, false) => std::cmp::Ordering::Greater,
-                        (false, true) => std::cmp::Ordering::Less,
-                        _ => {
-                            let o = a.f.partial_cmp(&b.f).unwrap_or(std::cmp::Ordering::Equal);
-                            if desc {
-                                o.reverse()
-                            } else {
-                                o
-                            }
+                vec.sort_by(|a, b| match (a.f.is_nan(), b.f.is_nan()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    _ => {
+                        let o = a.f.partial_cmp(&b.f).unwrap_or(std::cmp::Ordering::Equal);
+                        if desc {
+                            o.reverse()
+                        } else {
+                            o
                         }
                     }
                 });
             }
             Ok(Some(Val::Vector(v)))
         }
-        "step" => Ok(Some(Val::Scalar(vec![ev.query_step as f64 / 1000.0; steps.len()]))),
-        "range" => Ok(Some(Val::Scalar(vec![
-            (ev.query_end - ev.query_start) as f64 / 1000.0;
+        "step" => Ok(Some(Val::Scalar(vec![
+            ev.query_step as f64 / 1000.0;
             steps.len()
         ]))),
-        "start" => Ok(Some(Val::Scalar(vec![ev.query_start as f64 / 1000.0; steps.len()]))),
-        "end" => Ok(Some(Val::Scalar(vec![ev.query_end as f64 / 1000.0; steps.len()]))),
+        "range" => Ok(Some(Val::Scalar(vec![
+            (ev.query_end - ev.query_start)
+                as f64
+                / 1000.0;
+            steps.len()
+        ]))),
+        "start" => Ok(Some(Val::Scalar(vec![
+            ev.query_start as f64 / 1000.0;
+            steps.len()
+        ]))),
+        "end" => Ok(Some(Val::Scalar(vec![
+            ev.query_end as f64 / 1000.0;
+            steps.len()
+        ]))),
         "min_of" | "max_of" => {
             let a = ev.eval_scalar(arg(c, 0)?, steps)?;
             let b = ev.eval_scalar(arg(c, 1)?, steps)?;
@@ -132,7 +141,9 @@ pub(crate) fn eval(
             } else {
                 super::math::go_max
             };
-            Ok(Some(Val::Scalar(a.into_iter().zip(b).map(|(x, y)| f(x, y)).collect())))
+            Ok(Some(Val::Scalar(
+                a.into_iter().zip(b).map(|(x, y)| f(x, y)).collect(),
+            )))
         }
         _ => {
             let _ = unwrap_parens;

@@ -1,6 +1,7 @@
 //! Function calls: dispatch by name to the function families, as Prometheus `FunctionCalls`.
 
 mod date;
+mod histogram;
 mod info;
 pub(crate) mod labels;
 pub(crate) mod math;
@@ -125,6 +126,18 @@ pub(crate) fn string_arg(c: &Call, i: usize) -> Result<String, QueryError> {
 /// Evaluates a function call at every step.
 pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, QueryError> {
     let name = c.func.name;
+    match name {
+        "histogram_count" | "histogram_sum" | "histogram_avg" => {
+            ev.with_stats(true, |ev| eval_call(ev, name, c, steps))
+        }
+        "histogram_quantile" | "histogram_quantiles" | "histogram_fraction" => {
+            ev.with_stats(false, |ev| eval_call(ev, name, c, steps))
+        }
+        _ => eval_call(ev, name, c, steps),
+    }
+}
+
+fn eval_call(ev: &mut Evaluator, name: &str, c: &Call, steps: &Steps) -> Result<Val, QueryError> {
     if name == "info" {
         return info::eval(ev, c, steps);
     }
@@ -141,6 +154,9 @@ pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, Q
         return Ok(v);
     }
     if let Some(v) = labels::eval(ev, name, c, steps)? {
+        return Ok(v);
+    }
+    if let Some(v) = histogram::eval(ev, name, c, steps)? {
         return Ok(v);
     }
     if let Some(v) = misc::eval(ev, name, c, steps)? {

@@ -18,11 +18,23 @@ pub(crate) fn eval(
     // Index of the range-vector argument.
     let marg = match name {
         "quantile_over_time" => 1,
-        "avg_over_time" | "sum_over_time" | "count_over_time" | "min_over_time"
-        | "max_over_time" | "stddev_over_time" | "stdvar_over_time" | "mad_over_time"
-        | "last_over_time" | "first_over_time" | "present_over_time" | "absent_over_time"
-        | "ts_of_min_over_time" | "ts_of_max_over_time" | "ts_of_last_over_time"
-        | "ts_of_first_over_time" | "double_exponential_smoothing" => 0,
+        "avg_over_time"
+        | "sum_over_time"
+        | "count_over_time"
+        | "min_over_time"
+        | "max_over_time"
+        | "stddev_over_time"
+        | "stdvar_over_time"
+        | "mad_over_time"
+        | "last_over_time"
+        | "first_over_time"
+        | "present_over_time"
+        | "absent_over_time"
+        | "ts_of_min_over_time"
+        | "ts_of_max_over_time"
+        | "ts_of_last_over_time"
+        | "ts_of_first_over_time"
+        | "double_exponential_smoothing" => 0,
         _ => return Ok(None),
     };
     let m = ev.eval_matrix(super::arg(c, marg)?, steps)?;
@@ -115,7 +127,17 @@ pub(crate) fn eval(
                     return None;
                 }
                 if !w.hists.is_empty() {
-                    return hist_sum(w, name == "avg_over_time");
+                    let hs: Vec<&lakewatch_model::FloatHistogram> =
+                        w.hists.iter().map(|p| p.1.as_ref()).collect();
+                    let r = crate::hist::sum_or_avg(&hs, &mname(), name == "avg_over_time");
+                    for an in r.annotations {
+                        if an.is_warning() {
+                            warns.push(an.message());
+                        } else {
+                            infos.push(an.message());
+                        }
+                    }
+                    return r.histogram.map(|h| (0.0, Some(Arc::new(h))));
                 }
                 let vals: Vec<f64> = w.floats.iter().map(|p| p.1).collect();
                 if name == "sum_over_time" {
@@ -190,18 +212,6 @@ fn hist_or_ts(h: &(i64, Arc<lakewatch_model::FloatHistogram>), ts: bool) -> Out 
     }
 }
 
-/// Sum (or mean) of the histograms in the window.
-fn hist_sum(w: &Window, avg: bool) -> Out {
-    let mut acc = (*w.hists[0].1).clone();
-    for (_, h) in &w.hists[1..] {
-        acc = crate::hist::add(&acc, h)?;
-    }
-    if avg {
-        acc = crate::hist::scale(&acc, 1.0 / w.hists.len() as f64);
-    }
-    Some((0.0, Some(Arc::new(acc))))
-}
-
 /// Prometheus `compareOverTime`: the extreme value (or its timestamp in seconds).
 fn compare(w: &Window, better: impl Fn(f64, f64) -> bool, ts: bool) -> Out {
     let (mut best, mut best_t) = (w.floats[0].1, w.floats[0].0);
@@ -257,4 +267,3 @@ fn des(pts: &[(i64, f64)], sf: f64, tf: f64) -> Out {
     }
     Some((s1, None))
 }
-

@@ -4,8 +4,10 @@
 
 use super::{over_windows, scalar_arg, Out, Window};
 use crate::eval::Evaluator;
+use crate::native::Annotation;
 use crate::types::{Steps, Val};
 use crate::QueryError;
+use lakewatch_model::{FloatHistogram, ResetHint};
 use promql_parser::parser::Call;
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ pub(crate) fn eval(
     c: &Call,
     steps: &Steps,
 ) -> Result<Option<Val>, QueryError> {
-    let f: fn(&Window, f64, &mut Vec<String>) -> Out = match name {
+    let f: fn(&Window, f64, &mut Vec<Annotation>) -> Out = match name {
         "rate" => |w, _, a| extrapolated(w, true, true, a),
         "increase" => |w, _, a| extrapolated(w, true, false, a),
         "delta" => |w, _, a| extrapolated(w, false, false, a),
@@ -36,9 +38,16 @@ pub(crate) fn eval(
     } else {
         vec![0.0; steps.len()]
     };
-    let mut annos: Vec<String> = Vec::new();
+    let mut annos: Vec<Annotation> = Vec::new();
     let mut non_counter: Vec<String> = Vec::new();
+    let mut ignored: Vec<String> = Vec::new();
     let out = over_windows(&m, steps, false, |w| {
+        if (name == "deriv" || name == "predict_linear")
+            && !w.floats.is_empty()
+            && !w.hists.is_empty()
+        {
+            ignored.push(metric_name(w));
+        }
         let r = f(w, params[w.k], &mut annos);
         if (name == "rate" || name == "increase") && r.as_ref().is_some_and(|r| r.1.is_none()) {
             if let Some(n) = w.series.metric.metric_name() {
@@ -51,8 +60,14 @@ pub(crate) fn eval(
         r
     });
     let a0 = super::arg(c, 0)?;
-    for a in annos {
-        ev.warn_at(a, a0);
+    for a in crate::native::merge_annotations(annos) {
+        ev.annotate(&a, a0);
+    }
+    for n in ignored {
+        ev.info_at(
+            format!("ignored histograms in a range containing both floats and histograms for metric name \"{n}\""),
+            a0,
+        );
     }
     for n in non_counter {
         ev.info_at(
@@ -65,19 +80,22 @@ pub(crate) fn eval(
     Ok(Some(Val::Vector(out)))
 }
 
-fn mixed(w: &Window, annos: &mut Vec<String>) -> bool {
+fn metric_name(w: &Window) -> String {
+    w.series.metric.metric_name().unwrap_or("").to_string()
+}
+
+fn mixed(w: &Window, annos: &mut Vec<Annotation>) -> bool {
     if !w.floats.is_empty() && !w.hists.is_empty() {
-        annos.push(format!(
-            "encountered a mix of histograms and floats for metric name \"{}\"",
-            w.series.metric.metric_name().unwrap_or("")
-        ));
+        annos.push(Annotation::MixedFloatsHistograms {
+            metric_name: metric_name(w),
+        });
         return true;
     }
     false
 }
 
 /// Prometheus `extrapolatedRate`: rate/increase/delta with extrapolation to the window edges.
-fn extrapolated(w: &Window, is_counter: bool, is_rate: bool, annos: &mut Vec<String>) -> Out {
+fn extrapolated(w: &Window, is_counter: bool, is_rate: bool, annos: &mut Vec<Annotation>) -> Out {
     if mixed(w, annos) {
         return None;
     }
@@ -86,18 +104,11 @@ fn extrapolated(w: &Window, is_counter: bool, is_rate: bool, annos: &mut Vec<Str
     let (first_t, last_t, n_minus_one, mut result_f, first_v, hist);
     if w.hists.len() > 1 {
         let (ft, fh) = &w.hists[0];
-        let (lt, lh) = &w.hists[w.hists.len() - 1];
-        let mut h = crate::hist::sub(lh, fh)?;
-        if is_counter {
-            // Counter resets: add back the histogram before each reset.
-            let mut prev = fh.clone();
-            for (_, cur) in &w.hists[1..] {
-                if cur.count < prev.count {
-                    h = crate::hist::add(&h, &prev)?;
-                }
-                prev = cur.clone();
-            }
-        }
+        let (lt, _) = &w.hists[w.hists.len() - 1];
+        let pts: Vec<&FloatHistogram> = w.hists.iter().map(|p| p.1.as_ref()).collect();
+        let (h, a) = crate::native::histogram_rate_delta(&pts, is_counter, &metric_name(w));
+        annos.extend(a);
+        let h = h?;
         first_t = *ft;
         last_t = *lt;
         n_minus_one = w.hists.len() - 1;
@@ -153,7 +164,7 @@ fn extrapolated(w: &Window, is_counter: bool, is_rate: bool, annos: &mut Vec<Str
         factor /= w.range as f64 / 1000.0;
     }
     match hist {
-        Some(h) => Some((0.0, Some(Arc::new(crate::hist::scale(&h, factor))))),
+        Some(h) => Some((0.0, Some(Arc::new(h.mul(factor))))),
         None => {
             result_f *= factor;
             Some((result_f, None))
@@ -162,10 +173,10 @@ fn extrapolated(w: &Window, is_counter: bool, is_rate: bool, annos: &mut Vec<Str
 }
 
 /// `irate`/`idelta`: from the last two samples, as Prometheus `instantValue`.
-fn instant_value(w: &Window, is_rate: bool, annos: &mut Vec<String>) -> Out {
+fn instant_value(w: &Window, is_rate: bool, annos: &mut Vec<Annotation>) -> Out {
     // Last two points across floats and histograms.
-    let mut pts: Vec<(i64, Option<f64>, Option<&Arc<lakewatch_model::FloatHistogram>>)> =
-        Vec::with_capacity(4);
+    type Point<'a> = (i64, Option<f64>, Option<&'a Arc<FloatHistogram>>);
+    let mut pts: Vec<Point> = Vec::with_capacity(4);
     for p in w.floats.iter().rev().take(2) {
         pts.push((p.0, Some(p.1), None));
     }
@@ -190,21 +201,33 @@ fn instant_value(w: &Window, is_rate: bool, annos: &mut Vec<String>) -> Out {
             Some((v, None))
         }
         (None, None, Some(x), Some(y)) => {
-            let mut h = if is_rate && y.count < x.count {
+            let name = metric_name(w);
+            let gauge = |h: &FloatHistogram| h.counter_reset_hint == ResetHint::Gauge;
+            if is_rate && (gauge(x) || gauge(y)) {
+                annos.push(Annotation::NotCounter {
+                    metric_name: name.clone(),
+                });
+            }
+            if !is_rate && (!gauge(x) || !gauge(y)) {
+                annos.push(Annotation::NotGauge {
+                    metric_name: name.clone(),
+                });
+            }
+            let mut h = if is_rate && y.detect_reset(x) {
                 (**y).clone()
             } else {
-                crate::hist::sub(y, x)?
+                crate::hist::combine(y, x, true, &name, annos)?
             };
+            h.counter_reset_hint = ResetHint::Gauge;
             if is_rate {
-                h = crate::hist::scale(&h, 1000.0 / interval as f64);
+                h = h.div(interval as f64 / 1000.0);
             }
-            Some((0.0, Some(Arc::new(h))))
+            Some((0.0, Some(Arc::new(h.compact(0)))))
         }
         _ => {
-            annos.push(format!(
-                "encountered a mix of histograms and floats for metric name \"{}\"",
-                w.series.metric.metric_name().unwrap_or("")
-            ));
+            annos.push(Annotation::MixedFloatsHistograms {
+                metric_name: metric_name(w),
+            });
             None
         }
     }
@@ -260,31 +283,46 @@ fn predict_linear(w: &Window, duration: f64) -> Out {
     Some((slope * duration + intercept, None))
 }
 
+/// Floats and histograms of a window merged in time order.
+fn merged<'a>(w: &'a Window) -> Vec<(i64, Result<f64, &'a FloatHistogram>)> {
+    let mut v: Vec<(i64, Result<f64, &FloatHistogram>)> = w
+        .floats
+        .iter()
+        .map(|p| (p.0, Ok(p.1)))
+        .chain(w.hists.iter().map(|p| (p.0, Err(p.1.as_ref()))))
+        .collect();
+    v.sort_by_key(|p| p.0);
+    v
+}
+
+/// `changes`: value changes, counting float/histogram transitions, as Prometheus.
 fn changes(w: &Window) -> Out {
+    let pts = merged(w);
     let mut n = 0.0;
-    for p in w.floats.windows(2) {
-        let (a, b) = (p[0].1, p[1].1);
-        if a != b && !(a.is_nan() && b.is_nan()) {
-            n += 1.0;
-        }
-    }
-    for p in w.hists.windows(2) {
-        if p[0].1 != p[1].1 {
+    for p in pts.windows(2) {
+        let changed = match (&p[0].1, &p[1].1) {
+            (Ok(a), Ok(b)) => a != b && !(a.is_nan() && b.is_nan()),
+            (Err(a), Err(b)) => !crate::hist::equal(a, b),
+            _ => true,
+        };
+        if changed {
             n += 1.0;
         }
     }
     Some((n, None))
 }
 
+/// `resets`: counter resets, counting float/histogram transitions, as Prometheus.
 fn resets(w: &Window) -> Out {
+    let pts = merged(w);
     let mut n = 0.0;
-    for p in w.floats.windows(2) {
-        if p[1].1 < p[0].1 {
-            n += 1.0;
-        }
-    }
-    for p in w.hists.windows(2) {
-        if p[1].1.count < p[0].1.count {
+    for p in pts.windows(2) {
+        let reset = match (&p[0].1, &p[1].1) {
+            (Ok(a), Ok(b)) => b < a,
+            (Err(a), Err(b)) => b.detect_reset(a),
+            _ => true,
+        };
+        if reset {
             n += 1.0;
         }
     }

@@ -6,14 +6,17 @@
 //! eval as [`Status::Unsupported`] (promql-parser rejects the expression), [`Status::Passed`]
 //! or [`Status::Failed`] (with a reason). Comparison follows Go `compareResult`: relative
 //! epsilon 1e-6, NaN == NaN, StaleNaN only == StaleNaN, histograms after `compact(0)`.
-//! Not done: the @-modifier step-invariance re-evaluations of the Go runner; start timestamps
-//! (`@st` lines are skipped).
+//! Also done, as in Go: the range-mode equivalence check and the @-modifier step-invariance
+//! re-evaluations ([`RunOptions`]). Not done: start timestamps (`@st` lines are skipped; the
+//! storage keeps none).
 
+pub mod at_modifier;
 pub mod compare;
 pub mod nhcb;
 pub mod parse;
 pub mod run;
 pub mod series;
+pub mod tsdb_hints;
 
 pub use parse::{parse_test_file, Command, EvalCmd, EvalKind, Expected, LoadCmd, TextMatch};
 pub use run::{run_commands, test_engine, EvalOutcome, RunOptions, Status};
@@ -58,5 +61,73 @@ pub fn run_file(name: &str, content: &str, engine: &Engine, opts: RunOptions) ->
     FileReport {
         name: name.to_string(),
         outcomes: run_commands(&cmds, engine, opts),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runner must fail wrong expectations, not only pass right ones.
+    #[test]
+    fn runner_passes_and_fails_as_prometheus() {
+        let text = r#"
+load 5m
+  foo{a="1"} 1+1x3
+  h {{schema:0 count:2 sum:3 buckets:[1 1]}}x2
+
+eval instant at 10m foo
+  foo{a="1"} 3
+
+eval instant at 10m foo
+  foo{a="1"} 4
+
+eval instant at 10m foo
+
+eval range from 0 to 10m step 5m foo
+  foo{a="1"} 1 2 3
+
+eval range from 0 to 10m step 5m foo
+  foo{a="1"} 1 2
+
+eval instant at 5m h
+  h {{schema:0 count:2 sum:3 buckets:[1 1]}}
+
+eval instant at 5m h
+  h {{schema:0 count:2 sum:3 buckets:[1 2]}}
+
+eval instant at 0 no_such_function(foo)
+
+eval instant at 0 1
+  1
+
+eval instant at 10m foo
+  expect warn
+  foo{a="1"} 3
+
+eval instant at 5m h
+  h {{schema:0 count:2 sum:3 buckets:[1 1] counter_reset_hint:not_reset}}
+"#;
+        let r = run_file("self.test", text, &test_engine(), RunOptions::default());
+        let got: Vec<Status> = r.outcomes.iter().map(|o| o.status).collect();
+        use Status::*;
+        assert_eq!(
+            got,
+            vec![
+                Passed,
+                Failed,
+                Failed,
+                Passed,
+                Failed,
+                Passed,
+                Failed,
+                Unsupported,
+                Passed,
+                Failed,
+                Passed
+            ],
+            "{:#?}",
+            r.outcomes
+        );
     }
 }

@@ -150,7 +150,7 @@ pub fn parse_test_file(input: &str) -> Vec<Command> {
             continue;
         }
         let first = l
-            .split(|c: char| c == ' ' || c == '\t')
+            .split([' ', '\t'])
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();

@@ -2,10 +2,12 @@
 //! Prometheus `promqltest` does (`execInstantEval`, `execRangeEval`, `checkAnnotations`,
 //! `compareResult`, and the range-mode equivalence check of instant evals).
 
+use super::at_modifier::at_modifier_cases;
 use super::compare::{almost_equal, histograms_match, EPSILON};
 use super::nhcb::classic_to_nhcb;
 use super::parse::{Command, EvalCmd, EvalKind, Expected, LoadCmd, TextMatch};
 use super::series::SeqValue;
+use super::tsdb_hints::emulate_tsdb_hints;
 use crate::{Engine, EngineOptions, InstantSample, MemStorage, QueryError, QueryResult, Value};
 use lakewatch_model::{FloatHistogram, Labels, Sample, TimeSeries};
 use regex::Regex;
@@ -39,12 +41,18 @@ pub struct RunOptions {
     /// Also run each instant eval as a range query `[t-1m, t+1m]` step 1m and compare the
     /// middle step (as the Go runner does). Default on.
     pub range_mode_check: bool,
+    /// Also re-run each instant eval with `@ <eval time>` set on every selector and subquery
+    /// at other evaluation times (Go `atModifierTestCases`). Default on, as in the Go runner;
+    /// the rewritten expression is printed with promql-parser's `Display` (`Inf` respelled
+    /// `+Inf` as Go prints it).
+    pub at_modifier_check: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             range_mode_check: true,
+            at_modifier_check: true,
         }
     }
 }
@@ -105,10 +113,13 @@ pub fn run_commands(cmds: &[Command], engine: &Engine, opts: RunOptions) -> Vec<
 
 fn load(storage: &mut MemStorage, cmd: &LoadCmd) {
     for (labels, vals) in &cmd.series {
-        storage.append(to_series(labels, vals, cmd.step_ms));
+        let mut ts = to_series(labels, vals, cmd.step_ms);
+        emulate_tsdb_hints(&mut ts);
+        storage.append(ts);
     }
     if cmd.with_nhcb {
-        for ts in classic_to_nhcb(&cmd.series, cmd.step_ms) {
+        for mut ts in classic_to_nhcb(&cmd.series, cmd.step_ms) {
+            emulate_tsdb_hints(&mut ts);
             storage.append(ts);
         }
     }
@@ -146,40 +157,73 @@ fn run_eval(
     engine: &Engine,
     opts: RunOptions,
 ) -> Result<(), String> {
-    let res: Result<QueryResult, QueryError> = match cmd.kind {
-        EvalKind::Instant { at_ms } => engine.instant_query(&cmd.expr, at_ms, storage),
+    match cmd.kind {
         EvalKind::Range {
             start_ms,
             end_ms,
             step_ms,
-        } => engine.range_query(&cmd.expr, start_ms, end_ms, step_ms, storage),
-    };
-    let res = match (res, &cmd.fail) {
+        } => {
+            let res = engine.range_query(&cmd.expr, start_ms, end_ms, step_ms, storage);
+            let Some(res) = check_error(cmd, res)? else {
+                return Ok(());
+            };
+            check_annotations(cmd, &res.annotations.warnings, &res.annotations.infos)?;
+            compare_result(cmd, &res.value)
+        }
+        EvalKind::Instant { at_ms } => {
+            run_instant(cmd, &cmd.expr, at_ms, storage, engine, opts)?;
+            if opts.at_modifier_check {
+                for (expr, t) in at_modifier_cases(&cmd.expr, at_ms) {
+                    run_instant(cmd, &expr, t, storage, engine, opts)
+                        .map_err(|e| format!("@-modifier check `{expr}` at {t}ms: {e}"))?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Applies the `expect fail` rules; `Ok(None)` means "failed as expected".
+fn check_error(
+    cmd: &EvalCmd,
+    res: Result<QueryResult, QueryError>,
+) -> Result<Option<QueryResult>, String> {
+    match (res, &cmd.fail) {
         (Err(e), Some(m)) => {
-            return if m.matches(&e.to_string()) {
-                Ok(())
+            if m.matches(&e.to_string()) {
+                Ok(None)
             } else {
                 Err(format!("expected error matching {m}, but got: {e}"))
             }
         }
-        (Err(e), None) => return Err(format!("error evaluating query: {e}")),
-        (Ok(_), Some(_)) => return Err("expected error evaluating query but got none".into()),
-        (Ok(r), None) => r,
+        (Err(e), None) => Err(format!("error evaluating query: {e}")),
+        (Ok(_), Some(_)) => Err("expected error evaluating query but got none".into()),
+        (Ok(r), None) => Ok(Some(r)),
+    }
+}
+
+/// One instant query plus the range-mode equivalence check (Go `runInstantQuery`).
+fn run_instant(
+    cmd: &EvalCmd,
+    expr: &str,
+    at_ms: i64,
+    storage: &MemStorage,
+    engine: &Engine,
+    opts: RunOptions,
+) -> Result<(), String> {
+    let Some(res) = check_error(cmd, engine.instant_query(expr, at_ms, storage))? else {
+        return Ok(());
     };
     check_annotations(cmd, &res.annotations.warnings, &res.annotations.infos)?;
     compare_result(cmd, &res.value)?;
-
-    let EvalKind::Instant { at_ms } = cmd.kind else {
-        return Ok(());
-    };
     if !opts.range_mode_check
         || cmd.excluded_from_range_check()
-        || query_context_funcs().is_match(&cmd.expr)
+        || query_context_funcs().is_match(expr)
     {
         return Ok(());
     }
     let rr = engine
-        .range_query(&cmd.expr, at_ms - 60_000, at_ms + 60_000, 60_000, storage)
+        .range_query(expr, at_ms - 60_000, at_ms + 60_000, 60_000, storage)
         .map_err(|e| format!("range mode: error evaluating query: {e}"))?;
     if cmd.ordered {
         return Ok(());

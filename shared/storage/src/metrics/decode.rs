@@ -14,7 +14,10 @@ use futures::TryStreamExt;
 use lakewatch_model::{
     Exemplar, LabelMatcher, Labels, MatchOp, MetricMetadata, Sample, TimeSeries, METRIC_NAME,
 };
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, RowSelection, RowSelector};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::file::page_index::column_index::ColumnIndexMetaData;
 
 /// What a scan reads. Times are ms, inclusive on both ends (as Prometheus `Select` hints).
 #[derive(Debug, Clone)]
@@ -190,14 +193,19 @@ impl RowWalker<'_> {
                 );
             }
         }
-        let (values, hists, exs) = if self.q.labels_only {
-            (None, None, None)
+        let (values, ints, hists, exs) = if self.q.labels_only {
+            (None, None, None, None)
         } else {
             (
                 Some(
                     col(COL_VALUE)?
                         .as_primitive_opt::<Float64Type>()
                         .ok_or_else(|| corrupt(&key, "value type"))?,
+                ),
+                Some(
+                    col(COL_VALUE_INT)?
+                        .as_primitive_opt::<Int64Type>()
+                        .ok_or_else(|| corrupt(&key, "value_int type"))?,
                 ),
                 Some(
                     col(COL_HISTOGRAM)?
@@ -267,14 +275,24 @@ impl RowWalker<'_> {
                 }
                 continue;
             }
-            let (Some(values), Some(hists), Some(exs)) = (values, hists, exs) else {
+            let (Some(values), Some(ints), Some(hists), Some(exs)) = (values, ints, hists, exs)
+            else {
                 continue;
             };
             match kind {
-                KIND_FLOAT => cur.ts.samples.push(Sample {
-                    timestamp_ms: t,
-                    value: values.value(row),
-                }),
+                KIND_FLOAT => {
+                    let value = if values.is_valid(row) {
+                        values.value(row)
+                    } else if ints.is_valid(row) {
+                        ints.value(row) as f64
+                    } else {
+                        return Err(corrupt(&key, "float sample without value"));
+                    };
+                    cur.ts.samples.push(Sample {
+                        timestamp_ms: t,
+                        value,
+                    });
+                }
                 KIND_HISTOGRAM => {
                     let h = histogram_codec::decode(hists.value(row))
                         .ok_or_else(|| corrupt(&key, "bad histogram encoding"))?;
@@ -299,6 +317,57 @@ fn stat_i64(s: Option<&parquet::file::statistics::Statistics>) -> Option<(i64, i
     }
 }
 
+/// Opens an object for reading; the footer (with the page index) comes from the process-wide
+/// cache after the first read.
+async fn open(
+    store: &Store,
+    entry: &ObjectEntry,
+) -> Result<ParquetRecordBatchStreamBuilder<StoreObjectReader>> {
+    let reader = StoreObjectReader::new(store, &entry.key, entry.size_bytes);
+    let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+    Ok(ParquetRecordBatchStreamBuilder::new_with_options(reader, options).await?)
+}
+
+/// Rows of `row_groups` (concatenated, as the reader sees them) on `metric_name` pages whose
+/// min/max may contain one of `names`, from the page index; `None` without a page index.
+fn page_selection(
+    meta: &ParquetMetaData,
+    row_groups: &[usize],
+    name_idx: usize,
+    names: &[&str],
+) -> Option<RowSelection> {
+    let mut selectors: Vec<RowSelector> = Vec::new();
+    for &rg in row_groups {
+        let rows = meta.row_group(rg).num_rows() as usize;
+        let pi = meta.page_index_for_row_group(rg);
+        let (Some(ColumnIndexMetaData::BYTE_ARRAY(ci)), Some(oi)) =
+            (pi.column_index(name_idx), pi.offset_index(name_idx))
+        else {
+            return None;
+        };
+        let locs = oi.page_locations();
+        for (p, loc) in locs.iter().enumerate() {
+            let start = loc.first_row_index as usize;
+            let end = locs.get(p + 1).map_or(rows, |n| n.first_row_index as usize);
+            let keep = match (ci.min_value(p), ci.max_value(p)) {
+                (Some(lo), Some(hi)) => names
+                    .iter()
+                    .any(|n| n.as_bytes() >= lo && n.as_bytes() <= hi),
+                _ => true,
+            };
+            let count = end.saturating_sub(start);
+            if count > 0 {
+                selectors.push(if keep {
+                    RowSelector::select(count)
+                } else {
+                    RowSelector::skip(count)
+                });
+            }
+        }
+    }
+    Some(RowSelection::from(selectors))
+}
+
 /// Reads the selected series of one object. Series come back in file order (by metric name,
 /// series id), each with its data sorted by time.
 pub async fn read_object(
@@ -306,8 +375,7 @@ pub async fn read_object(
     entry: &ObjectEntry,
     q: &ScanQuery<'_>,
 ) -> Result<Vec<TimeSeries>> {
-    let reader = StoreObjectReader::new(store, &entry.key, entry.size_bytes);
-    let mut builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+    let mut builder = open(store, entry).await?;
     let meta = builder.metadata().clone();
     let schema = builder.schema().clone();
     let idx = |n: &str| {
@@ -356,11 +424,23 @@ pub async fn read_object(
         .enumerate()
         .filter(|(_, f)| {
             let n = f.name().as_str();
-            !q.labels_only || !(n == COL_VALUE || n == COL_HISTOGRAM || n == COL_EXEMPLAR_LABELS)
+            !q.labels_only
+                || !(n == COL_VALUE
+                    || n == COL_VALUE_INT
+                    || n == COL_HISTOGRAM
+                    || n == COL_EXEMPLAR_LABELS)
         })
         .map(|(i, _)| i)
         .collect();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    if let Some(names) = &eq_names {
+        if let Some(sel) = page_selection(&meta, &row_groups, name_idx, names) {
+            if !sel.selects_any() {
+                return Ok(Vec::new());
+            }
+            builder = builder.with_row_selection(sel);
+        }
+    }
     let mut stream = builder
         .with_row_groups(row_groups)
         .with_projection(mask)
@@ -384,8 +464,7 @@ pub async fn read_object_metadata(
     store: &Store,
     entry: &ObjectEntry,
 ) -> Result<Vec<MetricMetadata>> {
-    let reader = StoreObjectReader::new(store, &entry.key, entry.size_bytes);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+    let builder = open(store, entry).await?;
     let kv = builder
         .metadata()
         .file_metadata()

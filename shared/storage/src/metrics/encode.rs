@@ -12,7 +12,9 @@ use lakewatch_model::{MetricMetadata, TimeSeries, METRIC_NAME};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::{KeyValue, SortingColumn};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{
+    DeltaBinaryPackedEncoderOptions, EnabledStatistics, WriterProperties,
+};
 use parquet::schema::types::ColumnPath;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -101,8 +103,20 @@ fn writer_props(
         .set_sorting_columns(Some(sorting))
         .set_column_dictionary_enabled(col(COL_TIMESTAMP), false)
         .set_column_encoding(col(COL_TIMESTAMP), Encoding::DELTA_BINARY_PACKED)
+        .set_column_delta_binary_packed_encoder_options(
+            col(COL_TIMESTAMP),
+            DeltaBinaryPackedEncoderOptions::try_new(128, 4)?,
+        )
         .set_column_dictionary_enabled(col(COL_VALUE), false)
         .set_column_encoding(col(COL_VALUE), Encoding::BYTE_STREAM_SPLIT)
+        .set_column_dictionary_enabled(col(COL_VALUE_INT), false)
+        .set_column_encoding(col(COL_VALUE_INT), Encoding::DELTA_BINARY_PACKED)
+        // Small blocks: a negative jump where one series ends and the next begins widens only
+        // one 128-value block instead of 256 values.
+        .set_column_delta_binary_packed_encoder_options(
+            col(COL_VALUE_INT),
+            DeltaBinaryPackedEncoderOptions::try_new(128, 4)?,
+        )
         .set_column_dictionary_enabled(col(COL_HISTOGRAM), false)
         .set_column_statistics_enabled(col(COL_HISTOGRAM), EnabledStatistics::None)
         .set_column_statistics_enabled(col(COL_EXEMPLAR_LABELS), EnabledStatistics::Chunk)
@@ -122,6 +136,7 @@ struct Builders {
     kind: UInt8Builder,
     ts: Int64Builder,
     value: Float64Builder,
+    value_int: Int64Builder,
     hist: BinaryBuilder,
     ex: StringBuilder,
     rows: usize,
@@ -136,6 +151,7 @@ impl Builders {
             kind: UInt8Builder::new(),
             ts: Int64Builder::new(),
             value: Float64Builder::new(),
+            value_int: Int64Builder::new(),
             hist: BinaryBuilder::new(),
             ex: StringBuilder::new(),
             rows: 0,
@@ -162,6 +178,7 @@ impl Builders {
         cols.push(Arc::new(self.kind.finish()));
         cols.push(Arc::new(self.ts.finish()));
         cols.push(Arc::new(self.value.finish()));
+        cols.push(Arc::new(self.value_int.finish()));
         cols.push(Arc::new(self.hist.finish()));
         cols.push(Arc::new(self.ex.finish()));
         self.rows = 0;
@@ -217,7 +234,16 @@ pub fn encode(
         values.extend(label_names.iter().map(|n| s.labels.get(n)));
         for smp in &s.samples {
             b.row_prefix(name, id, &values, KIND_FLOAT, smp.timestamp_ms);
-            b.value.append_value(smp.value);
+            match as_exact_int(smp.value) {
+                Some(i) => {
+                    b.value.append_null();
+                    b.value_int.append_value(i);
+                }
+                None => {
+                    b.value.append_value(smp.value);
+                    b.value_int.append_null();
+                }
+            }
             b.hist.append_null();
             b.ex.append_null();
             stats.min_time_ms = stats.min_time_ms.min(smp.timestamp_ms);
@@ -229,6 +255,7 @@ pub fn encode(
         for (t, h) in &s.histograms {
             b.row_prefix(name, id, &values, KIND_HISTOGRAM, *t);
             b.value.append_null();
+            b.value_int.append_null();
             b.hist.append_value(histogram_codec::encode(h));
             b.ex.append_null();
             stats.min_time_ms = stats.min_time_ms.min(*t);
@@ -240,6 +267,7 @@ pub fn encode(
         for e in &s.exemplars {
             b.row_prefix(name, id, &values, KIND_EXEMPLAR, e.timestamp_ms);
             b.value.append_value(e.value);
+            b.value_int.append_null();
             b.hist.append_null();
             let obj: serde_json::Map<String, serde_json::Value> = e
                 .labels
@@ -272,4 +300,63 @@ pub fn encode(
         bytes: Bytes::from(bytes),
         stats,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    use arrow_array::Array;
+    use lakewatch_model::{Labels, Sample};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    #[test]
+    fn values_roundtrip_through_both_columns() {
+        let ts = TimeSeries {
+            labels: Labels::from_pairs([("__name__", "c")]),
+            samples: vec![
+                Sample {
+                    timestamp_ms: 1,
+                    value: 7676.0,
+                },
+                Sample {
+                    timestamp_ms: 2,
+                    value: 0.25,
+                },
+                Sample {
+                    timestamp_ms: 3,
+                    value: 7707.0,
+                },
+            ],
+            ..Default::default()
+        };
+        let enc = encode(&[ts], &[], &EncodeOptions::default()).unwrap();
+        let r = ParquetRecordBatchReaderBuilder::try_new(enc.bytes)
+            .unwrap()
+            .build()
+            .unwrap();
+        let batches: Vec<RecordBatch> = r.map(|b| b.unwrap()).collect();
+        let b = &batches[0];
+        let v = b
+            .column_by_name(COL_VALUE)
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        let i = b
+            .column_by_name(COL_VALUE_INT)
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        let got: Vec<(Option<f64>, Option<i64>)> = (0..3)
+            .map(|r| {
+                (
+                    v.is_valid(r).then(|| v.value(r)),
+                    i.is_valid(r).then(|| i.value(r)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![(None, Some(7676)), (Some(0.25), None), (None, Some(7707))]
+        );
+    }
 }

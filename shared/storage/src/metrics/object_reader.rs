@@ -104,3 +104,10 @@ impl AsyncFileReader for StoreObjectReader {
         .boxed()
     }
 }
+
+/// Empties the process-wide footer cache (benchmarks measuring cold reads).
+pub fn clear_footer_cache() {
+    if let Ok(mut c) = cache().lock() {
+        c.clear();
+    }
+}

@@ -10,7 +10,8 @@
 //! | `l_<label>` | string, nullable | one column per label name in the file (except `__name__`); null = absent |
 //! | `kind` | uint8 | 0 float sample, 1 native histogram, 2 exemplar |
 //! | `timestamp_ms` | int64 | ms since the epoch; DELTA_BINARY_PACKED |
-//! | `value` | double, nullable | float sample / exemplar value (null for histograms); BYTE_STREAM_SPLIT |
+//! | `value` | double, nullable | float sample / exemplar value when not stored in `value_int`; BYTE_STREAM_SPLIT |
+//! | `value_int` | int64, nullable | float sample whose value is an integer with magnitude below 2^53 (counters); DELTA_BINARY_PACKED |
 //! | `histogram` | binary, nullable | `FloatHistogram` in the `histogram_codec` encoding (kind 1 only) |
 //! | `exemplar_labels` | string, nullable | exemplar labels as a JSON object (kind 2 only) |
 
@@ -23,6 +24,7 @@ pub const LABEL_PREFIX: &str = "l_";
 pub const COL_KIND: &str = "kind";
 pub const COL_TIMESTAMP: &str = "timestamp_ms";
 pub const COL_VALUE: &str = "value";
+pub const COL_VALUE_INT: &str = "value_int";
 pub const COL_HISTOGRAM: &str = "histogram";
 pub const COL_EXEMPLAR_LABELS: &str = "exemplar_labels";
 
@@ -72,8 +74,35 @@ pub fn arrow_schema(label_names: &[String]) -> Schema {
         Field::new(COL_KIND, DataType::UInt8, false),
         Field::new(COL_TIMESTAMP, DataType::Int64, false),
         Field::new(COL_VALUE, DataType::Float64, true),
+        Field::new(COL_VALUE_INT, DataType::Int64, true),
         Field::new(COL_HISTOGRAM, DataType::Binary, true),
         Field::new(COL_EXEMPLAR_LABELS, DataType::Utf8, true),
     ]);
     Schema::new(fields)
+}
+
+/// Largest magnitude stored in `value_int` (every integer up to 2^53 is exact in an f64).
+const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+/// The `value_int` representation of a float sample, if it has one: an integral value with
+/// magnitude below 2^53 other than `-0.0`. Converting back with `as f64` is exact.
+pub fn as_exact_int(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() < MAX_EXACT_INT && !(v == 0.0 && v.is_sign_negative()))
+        .then_some(v as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_ints() {
+        assert_eq!(as_exact_int(42.0), Some(42));
+        assert_eq!(as_exact_int(-7.0), Some(-7));
+        assert_eq!(as_exact_int(0.5), None);
+        assert_eq!(as_exact_int(-0.0), None);
+        assert_eq!(as_exact_int(f64::NAN), None);
+        assert_eq!(as_exact_int(f64::INFINITY), None);
+        assert_eq!(as_exact_int(1e300), None);
+    }
 }

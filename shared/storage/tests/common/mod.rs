@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 pub struct Lcg(pub u64);
 impl Lcg {
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -19,19 +22,36 @@ impl Lcg {
 /// Labels of synthetic series `i` of `n`: 20 metric names, realistic label sets.
 pub fn synthetic_labels(i: usize) -> Labels {
     let metrics = [
-        "http_requests_total", "http_request_duration_seconds_count", "process_cpu_seconds_total",
-        "node_network_receive_bytes_total", "node_network_transmit_bytes_total", "redis_commands_total",
-        "llm_tokens_total", "llm_requests_total", "llm_errors_total", "rate_limiter_hits_total",
-        "go_gc_duration_seconds_count", "node_disk_read_bytes_total", "node_disk_written_bytes_total",
-        "grpc_server_handled_total", "cache_hits_total", "cache_misses_total", "queue_messages_total",
-        "db_queries_total", "upstream_retries_total", "jobs_processed_total",
+        "http_requests_total",
+        "http_request_duration_seconds_count",
+        "process_cpu_seconds_total",
+        "node_network_receive_bytes_total",
+        "node_network_transmit_bytes_total",
+        "redis_commands_total",
+        "llm_tokens_total",
+        "llm_requests_total",
+        "llm_errors_total",
+        "rate_limiter_hits_total",
+        "go_gc_duration_seconds_count",
+        "node_disk_read_bytes_total",
+        "node_disk_written_bytes_total",
+        "grpc_server_handled_total",
+        "cache_hits_total",
+        "cache_misses_total",
+        "queue_messages_total",
+        "db_queries_total",
+        "upstream_retries_total",
+        "jobs_processed_total",
     ];
     let methods = ["GET", "POST", "PUT", "DELETE", "PATCH"];
     let codes = ["200", "201", "400", "404", "500"];
     Labels::from_pairs([
         ("__name__", metrics[i % 20].to_string()),
         ("job", "ai-gateway".to_string()),
-        ("instance", format!("10.0.{}.{}:9100", (i / 20) % 5, (i / 100) % 10)),
+        (
+            "instance",
+            format!("10.0.{}.{}:9100", (i / 20) % 5, (i / 100) % 10),
+        ),
         ("method", methods[(i / 20) % 5].to_string()),
         ("code", codes[(i / 100) % 5].to_string()),
         ("env", "prod".to_string()),
@@ -40,7 +60,13 @@ pub fn synthetic_labels(i: usize) -> Labels {
 
 /// Counter-like data: `series` series, `steps` samples each `step_ms` apart from `start_ms`,
 /// integer increments 0..100 per step. Returns the series.
-pub fn counters(series: usize, steps: usize, start_ms: i64, step_ms: i64, seed: u64) -> Vec<TimeSeries> {
+pub fn counters(
+    series: usize,
+    steps: usize,
+    start_ms: i64,
+    step_ms: i64,
+    seed: u64,
+) -> Vec<TimeSeries> {
     let mut rng = Lcg(seed);
     (0..series)
         .map(|i| {
@@ -48,10 +74,17 @@ pub fn counters(series: usize, steps: usize, start_ms: i64, step_ms: i64, seed: 
             let samples = (0..steps)
                 .map(|k| {
                     v += (rng.next() % 100) as f64;
-                    Sample { timestamp_ms: start_ms + k as i64 * step_ms, value: v }
+                    Sample {
+                        timestamp_ms: start_ms + k as i64 * step_ms,
+                        value: v,
+                    }
                 })
                 .collect();
-            TimeSeries { labels: synthetic_labels(i), samples, ..Default::default() }
+            TimeSeries {
+                labels: synthetic_labels(i),
+                samples,
+                ..Default::default()
+            }
         })
         .collect()
 }
@@ -98,12 +131,21 @@ impl Drop for Moto {
 }
 
 fn moto_binary() -> Option<String> {
-    let ok = |b: &str| Command::new(b).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let ok = |b: &str| {
+        Command::new(b)
+            .arg("--help")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
     if ok("moto_server") {
         return Some("moto_server".into());
     }
     eprintln!("moto_server not found, trying pip install 'moto[server]'");
-    let _ = Command::new("python3").args(["-m", "pip", "install", "-q", "moto[server]"]).status();
+    let _ = Command::new("python3")
+        .args(["-m", "pip", "install", "-q", "moto[server]"])
+        .status();
     ok("moto_server").then(|| "moto_server".into())
 }
 
@@ -111,7 +153,11 @@ impl Moto {
     /// Starts moto and creates `bucket` with an unsigned PUT; `None` if moto is unavailable.
     pub fn start(bucket: &str) -> Option<Moto> {
         let bin = moto_binary()?;
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -130,11 +176,118 @@ impl Moto {
         write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").ok()?;
         let mut resp = String::new();
         let _ = s.read_to_string(&mut resp);
-        assert!(resp.starts_with("HTTP/1.1 200"), "bucket creation failed: {resp}");
+        assert!(
+            resp.starts_with("HTTP/1.1 200"),
+            "bucket creation failed: {resp}"
+        );
         Some(moto)
     }
 
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+pub mod counting {
+    //! An `ObjectStore` wrapper counting GET requests (whole or ranged) and bytes read.
+    use bytes::Bytes;
+    use futures::stream::BoxStream;
+    use object_store::path::Path;
+    use object_store::{
+        CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+        PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+    };
+    use std::ops::Range;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    pub struct Counting {
+        pub inner: Arc<dyn ObjectStore>,
+        pub gets: AtomicU64,
+        pub bytes: AtomicU64,
+    }
+
+    impl Counting {
+        pub fn new(inner: Arc<dyn ObjectStore>) -> Self {
+            Counting {
+                inner,
+                gets: AtomicU64::new(0),
+                bytes: AtomicU64::new(0),
+            }
+        }
+        pub fn reset(&self) -> (u64, u64) {
+            (
+                self.gets.swap(0, Ordering::SeqCst),
+                self.bytes.swap(0, Ordering::SeqCst),
+            )
+        }
+    }
+
+    impl std::fmt::Display for Counting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Counting({})", self.inner)
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ObjectStore for Counting {
+        async fn put_opts(&self, l: &Path, p: PutPayload, o: PutOptions) -> Result<PutResult> {
+            self.inner.put_opts(l, p, o).await
+        }
+        async fn put_multipart_opts(
+            &self,
+            l: &Path,
+            o: PutMultipartOptions,
+        ) -> Result<Box<dyn MultipartUpload>> {
+            self.inner.put_multipart_opts(l, o).await
+        }
+        async fn get_opts(&self, l: &Path, o: GetOptions) -> Result<GetResult> {
+            self.gets.fetch_add(1, Ordering::SeqCst);
+            let r = self.inner.get_opts(l, o).await?;
+            self.bytes
+                .fetch_add(r.range.end - r.range.start, Ordering::SeqCst);
+            Ok(r)
+        }
+        async fn get_ranges(&self, l: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+            // Counted as the default implementation would issue them: coalesced ranges.
+            let r = self.inner.get_ranges(l, ranges).await?;
+            let mut sorted: Vec<Range<u64>> = ranges.to_vec();
+            sorted.sort_by_key(|r| r.start);
+            let mut n = 0;
+            let mut end = 0u64;
+            for (i, rg) in sorted.iter().enumerate() {
+                if i == 0 || rg.start > end + 1024 * 1024 {
+                    n += 1;
+                }
+                end = end.max(rg.end);
+            }
+            self.gets.fetch_add(n, Ordering::SeqCst);
+            self.bytes
+                .fetch_add(r.iter().map(|b| b.len() as u64).sum(), Ordering::SeqCst);
+            Ok(r)
+        }
+        fn delete_stream(
+            &self,
+            l: BoxStream<'static, Result<Path>>,
+        ) -> BoxStream<'static, Result<Path>> {
+            self.inner.delete_stream(l)
+        }
+        fn list(&self, p: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+            self.inner.list(p)
+        }
+        fn list_with_offset(
+            &self,
+            p: Option<&Path>,
+            o: &Path,
+        ) -> BoxStream<'static, Result<ObjectMeta>> {
+            self.inner.list_with_offset(p, o)
+        }
+        async fn list_with_delimiter(&self, p: Option<&Path>) -> Result<ListResult> {
+            self.inner.list_with_delimiter(p).await
+        }
+        async fn copy_opts(&self, f: &Path, t: &Path, o: CopyOptions) -> Result<()> {
+            self.inner.copy_opts(f, t, o).await
+        }
     }
 }
