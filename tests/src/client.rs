@@ -52,7 +52,9 @@ impl ApiResponse {
                 "HTTP {} {}: {}",
                 self.status,
                 self.body["errorType"].as_str().unwrap_or("?"),
-                self.body["error"].as_str().unwrap_or(&self.body.to_string())
+                self.body["error"]
+                    .as_str()
+                    .unwrap_or(&self.body.to_string())
             )
         })
     }
@@ -95,8 +97,11 @@ impl PromApi {
 
     /// Instant query at `time` (seconds).
     pub async fn query(&self, q: &str, time: f64) -> Result<ApiResponse, String> {
-        self.get("/api/v1/query", &[("query", q.to_string()), ("time", ts(time))])
-            .await
+        self.get(
+            "/api/v1/query",
+            &[("query", q.to_string()), ("time", ts(time))],
+        )
+        .await
     }
 
     /// Range query over `[start, end]` every `step` seconds.

@@ -124,7 +124,10 @@ pub fn compare_data(expected: &Value, actual: &Value) -> Result<(), String> {
         }
         for (x, y) in ep.iter().zip(ap) {
             if (x.0 - y.0).abs() > 1e-4 || !values_equal(x.1, y.1) {
-                problems.push(format!("{k} at {}: expected {}, got {} @{}", x.0, x.1, y.1, y.0));
+                problems.push(format!(
+                    "{k} at {}: expected {}, got {} @{}",
+                    x.0, x.1, y.1, y.0
+                ));
                 break;
             }
         }

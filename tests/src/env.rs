@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub const SKIP_PROMETHEUS: &str = "LAKEWATCH_E2E_SKIP_PROMETHEUS";
 /// Set to `1` to skip the tests that need `moto_server` (S3).
 pub const SKIP_S3: &str = "LAKEWATCH_E2E_SKIP_S3";
+/// Set to `1` to skip the `cargo lambda watch` test.
+pub const SKIP_LAMBDA: &str = "LAKEWATCH_E2E_SKIP_LAMBDA";
 /// Set to `1` to keep temporary folders (Prometheus TSDB, Lakewatch store, logs) for debugging.
 pub const KEEP_TEMP: &str = "LAKEWATCH_E2E_KEEP";
 

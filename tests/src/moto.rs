@@ -33,7 +33,10 @@ impl Moto {
         })
         .await;
         if !ok {
-            return Err(format!("moto_server did not answer\n{}", proc.log_tail(2000)));
+            return Err(format!(
+                "moto_server did not answer\n{}",
+                proc.log_tail(2000)
+            ));
         }
         let r = http
             .put(format!("{endpoint}/{bucket}"))

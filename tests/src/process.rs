@@ -38,6 +38,28 @@ impl ProcessGroup {
         envs: &[(&str, &str)],
         log_dir: &Path,
     ) -> Result<Self, String> {
+        Self::spawn_with(name, program, args, envs, None, log_dir)
+    }
+
+    /// As [`ProcessGroup::spawn`], with `cwd` as the working directory.
+    pub fn spawn_in(
+        name: &str,
+        program: &Path,
+        args: &[String],
+        cwd: &Path,
+        log_dir: &Path,
+    ) -> Result<Self, String> {
+        Self::spawn_with(name, program, args, &[], Some(cwd), log_dir)
+    }
+
+    fn spawn_with(
+        name: &str,
+        program: &Path,
+        args: &[String],
+        envs: &[(&str, &str)],
+        cwd: Option<&Path>,
+        log_dir: &Path,
+    ) -> Result<Self, String> {
         let log = log_dir.join(format!("{name}.log"));
         let out = File::create(&log).map_err(|e| format!("create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
@@ -53,6 +75,9 @@ impl ProcessGroup {
             .process_group(0);
         for (k, v) in envs {
             cmd.env(k, v);
+        }
+        if let Some(d) = cwd {
+            cmd.current_dir(d);
         }
         let child = cmd
             .spawn()

@@ -75,13 +75,14 @@ impl Prometheus {
         let ok = wait_until(Duration::from_secs(30), || {
             let http = http.clone();
             let url = ready_url.clone();
-            async move {
-                matches!(http.get(&url).send().await, Ok(r) if r.status().is_success())
-            }
+            async move { matches!(http.get(&url).send().await, Ok(r) if r.status().is_success()) }
         })
         .await;
         if !ok || !proc.is_running() {
-            return Err(format!("prometheus did not become ready\n{}", proc.log_tail(3000)));
+            return Err(format!(
+                "prometheus did not become ready\n{}",
+                proc.log_tail(3000)
+            ));
         }
         Ok(Prometheus {
             api: PromApi::new(&format!("http://127.0.0.1:{port}"), None),

@@ -77,7 +77,9 @@ pub fn expressions(at: f64) -> Vec<String> {
     .map(str::to_string)
     .collect();
     v.push(format!("prometheus_http_requests_total @ {at}"));
-    v.push(format!("rate(prometheus_tsdb_head_samples_appended_total[10s] @ {at})"));
+    v.push(format!(
+        "rate(prometheus_tsdb_head_samples_appended_total[10s] @ {at})"
+    ));
     v.push("max_over_time(rate(process_cpu_seconds_total[5s])[20s:2s])".to_string());
     v.push("sum_over_time(up[20s:3s] offset 2s)".to_string());
     v.push("min_over_time(deriv(go_goroutines[10s])[15s:1s])".to_string());

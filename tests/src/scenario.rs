@@ -97,7 +97,10 @@ async fn compare_one(
         (Ok(e), Ok(a)) => match (e.data(), a.data()) {
             (Some(ed), Some(ad)) => compare_data(ed, ad),
             (None, None) => Ok(()),
-            (Some(_), None) => Err(format!("Lakewatch error: {}", a.error().unwrap_or_default())),
+            (Some(_), None) => Err(format!(
+                "Lakewatch error: {}",
+                a.error().unwrap_or_default()
+            )),
             (None, Some(_)) => Err(format!(
                 "Prometheus error {} but Lakewatch answered",
                 e.error().unwrap_or_default()
@@ -144,14 +147,21 @@ pub async fn run(label: &str, store_url: &str) -> Option<Report> {
 
 async fn drive(prom: &Prometheus, lakewatch: &DevServer, label: &str) -> Report {
     let started = now_s();
-    println!("[{label}] Prometheus on port {}, Lakewatch on {}", prom.port, lakewatch.addr());
+    println!(
+        "[{label}] Prometheus on port {}, Lakewatch on {}",
+        prom.port,
+        lakewatch.addr()
+    );
     while now_s() < started + WARMUP_S {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let now = now_s();
     let sample_ts = match prom.api.scalar_value("timestamp(up)", now).await {
         Some(t) => t,
-        None => panic!("Prometheus has no `up` sample after {WARMUP_S}s\n{}", prom.log_tail()),
+        None => panic!(
+            "Prometheus has no `up` sample after {WARMUP_S}s\n{}",
+            prom.log_tail()
+        ),
     };
     let t = evaluation_time(now, sample_ts, 4.0);
     // Wait until Prometheus has sent (and Lakewatch acknowledged) every sample up to t.

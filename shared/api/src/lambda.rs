@@ -67,7 +67,33 @@ pub fn to_lambda_response(resp: http::Response<Bytes>) -> http::Response<Body> {
     http::Response::from_parts(parts, body)
 }
 
+/// Lambda's synchronous response payload limit is 6 MB (6,291,456 bytes) for the whole proxy
+/// response JSON; bodies above this many bytes (after base64 for binary bodies) are replaced
+/// by an error, leaving room for headers and JSON escaping.
+pub const MAX_RESPONSE_BYTES: usize = 6_000_000;
+
+/// Replaces a response whose body would not fit in a Lambda response by a Prometheus-style
+/// `422 execution` error naming the size, so clients see why instead of a gateway 502.
+pub fn enforce_payload_limit(resp: http::Response<Bytes>) -> http::Response<Bytes> {
+    let len = resp.body().len();
+    let binary = resp.headers().contains_key(http::header::CONTENT_ENCODING);
+    let wire = if binary { len.div_ceil(3) * 4 } else { len };
+    if wire <= MAX_RESPONSE_BYTES {
+        return resp;
+    }
+    crate::ApiError::new(
+        crate::ErrorType::Execution,
+        format!(
+            "response of {len} bytes exceeds the Lambda response limit of {MAX_RESPONSE_BYTES} bytes; \
+             narrow the query (shorter range, larger step, fewer series or `limit`) or send \
+             Accept-Encoding: gzip"
+        ),
+    )
+    .into_response()
+}
+
 /// Runs `handler` as the Lambda function's request loop until the runtime stops.
+/// Responses too large for Lambda are replaced by an error ([`enforce_payload_limit`]).
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), lambda_http::Error> {
@@ -81,7 +107,7 @@ where
 {
     let handler = &handler;
     lambda_http::run(service_fn(move |req: Request| async move {
-        let resp = handler(to_http_request(req)).await;
+        let resp = enforce_payload_limit(handler(to_http_request(req)).await);
         Ok::<_, std::convert::Infallible>(to_lambda_response(resp))
     }))
     .await
@@ -105,6 +131,18 @@ mod tests {
         assert_eq!(r.body().as_ref(), b"time=4");
         assert_eq!(strip_lambda_url("/lambda-url/f"), "/");
         assert_eq!(strip_lambda_url("/api/v1/x"), "/api/v1/x");
+    }
+
+    #[test]
+    fn payload_limit() {
+        let big = http::Response::new(Bytes::from(vec![b'x'; MAX_RESPONSE_BYTES + 1]));
+        let r = enforce_payload_limit(big);
+        assert_eq!(r.status(), 422);
+        assert!(std::str::from_utf8(r.body())
+            .unwrap()
+            .contains("Lambda response limit"));
+        let ok = http::Response::new(Bytes::from(vec![b'x'; 10]));
+        assert_eq!(enforce_payload_limit(ok).status(), 200);
     }
 
     #[test]

@@ -289,7 +289,8 @@ async fn format_query() {
 #[tokio::test]
 async fn query_parameter_errors() {
     let app = app().await;
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         ("/api/v1/query", &[("query", "up"), ("time", "abc")], r#"invalid parameter "time": invalid time value for 'time': cannot parse "abc" to a valid timestamp"#),
         ("/api/v1/query", &[("query", "up{"), ("time", "10")], r#"invalid parameter "query": "#),
         ("/api/v1/query", &[("time", "10")], r#"invalid parameter "query": 1:1: parse error: no expression found in input"#),

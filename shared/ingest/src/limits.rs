@@ -35,6 +35,10 @@ pub struct IngestLimits {
     /// OTLP: keep `service.*` attributes on `target_info` as Prometheus's
     /// `otlp.keep_identifying_resource_attributes` (`LAKEWATCH_OTLP_KEEP_IDENTIFYING_RESOURCE_ATTRIBUTES`).
     pub otlp_keep_identifying_resource_attributes: bool,
+    /// OTLP: store explicit-bucket histograms as native histograms with custom buckets
+    /// (schema -53) instead of classic `_bucket`/`_sum`/`_count` series, as Prometheus's
+    /// `otlp.convert_histograms_to_nhcb` (`LAKEWATCH_OTLP_CONVERT_HISTOGRAMS_TO_NHCB`, default false).
+    pub otlp_convert_histograms_to_nhcb: bool,
 }
 
 impl Default for IngestLimits {
@@ -48,6 +52,7 @@ impl Default for IngestLimits {
             otlp_promote_scope_metadata: false,
             otlp_promote_resource_attributes: Vec::new(),
             otlp_keep_identifying_resource_attributes: false,
+            otlp_convert_histograms_to_nhcb: false,
         }
     }
 }
@@ -123,6 +128,11 @@ impl IngestLimits {
             &get,
             "LAKEWATCH_OTLP_KEEP_IDENTIFYING_RESOURCE_ATTRIBUTES",
             &mut l.otlp_keep_identifying_resource_attributes,
+        );
+        flag(
+            &get,
+            "LAKEWATCH_OTLP_CONVERT_HISTOGRAMS_TO_NHCB",
+            &mut l.otlp_convert_histograms_to_nhcb,
         );
         if let Some(v) = get("LAKEWATCH_OTLP_PROMOTE_RESOURCE_ATTRIBUTES") {
             l.otlp_promote_resource_attributes = v

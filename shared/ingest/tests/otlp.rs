@@ -844,3 +844,51 @@ async fn otlp_empty_metrics_are_dropped_with_a_warning() {
     assert_eq!(r.status, 200, "{}", r.body);
     check_standard_translation(&e, ms).await;
 }
+
+#[tokio::test]
+async fn otlp_histograms_as_nhcb_when_configured() {
+    let limits = IngestLimits {
+        otlp_convert_histograms_to_nhcb: true,
+        ..Default::default()
+    };
+    let e = env_with(limits, AuthConfig::disabled());
+    let (t, ms) = t_now();
+    let r = e
+        .send(
+            "POST",
+            "/otlp/v1/metrics",
+            &[("content-type", "application/x-protobuf")],
+            request(t).encode_to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = e.all_series("anonymous").await;
+    assert!(!got
+        .iter()
+        .any(|s| s.labels.metric_name().unwrap().ends_with("_bucket")));
+    let h = find(
+        &got,
+        &format!(r#"http_server_duration_milliseconds{{{ID}}}"#),
+    );
+    let (ht, fh) = &h.histograms[0];
+    assert_eq!(*ht, ms);
+    assert_eq!(fh.schema, -53);
+    assert_eq!(fh.custom_values, vec![10.0, 100.0]);
+    assert_eq!(
+        fh.positive_spans,
+        vec![BucketSpan {
+            offset: 0,
+            length: 3
+        }]
+    );
+    assert_eq!(fh.positive_buckets, vec![1.0, 2.0, 3.0]);
+    assert_eq!((fh.count, fh.sum), (6.0, 300.0));
+    assert_eq!(
+        e.exemplars("anonymous")
+            .await
+            .iter()
+            .filter(|(l, _)| l.metric_name() == Some("http_server_duration_milliseconds"))
+            .count(),
+        1
+    );
+}

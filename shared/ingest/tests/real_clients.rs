@@ -61,7 +61,11 @@ async fn prometheus_remote_write_v1() {
         eprintln!("SKIP: prometheus not installed (apt-get install prometheus)");
         return;
     }
-    let e = env();
+    // Debian's Prometheus 2.42 cannot send custom headers; the tenant comes from basic auth.
+    let e = env_with(
+        lakewatch_ingest::IngestLimits::default(),
+        lakewatch_storage::AuthConfig::disabled().with_tenant("team-a", "s3cret"),
+    );
     let port = serve(e.ctx.clone()).await;
     let prom_port = free_port();
     let dir = std::env::temp_dir().join(format!("lakewatch-ingest-prom-{}", std::process::id()));
@@ -71,7 +75,7 @@ async fn prometheus_remote_write_v1() {
         &cfg,
         format!(
             "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{prom_port}']\n\
-             remote_write:\n  - url: http://127.0.0.1:{port}/api/v1/write\n    queue_config:\n      batch_send_deadline: 1s\n    metadata_config:\n      send_interval: 2s\n"
+             remote_write:\n  - url: http://127.0.0.1:{port}/api/v1/write\n    basic_auth:\n      username: team-a\n      password: s3cret\n    queue_config:\n      batch_send_deadline: 1s\n    metadata_config:\n      send_interval: 2s\n"
         ),
     )
     .unwrap();
@@ -89,9 +93,9 @@ async fn prometheus_remote_write_v1() {
     let _guard = Child(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let series = e.all_series("anonymous").await;
+        let series = e.all_series("team-a").await;
         let up = series.iter().find(|s| s.labels.metric_name() == Some("up"));
-        let md = e.metadata("anonymous").await;
+        let md = e.metadata("team-a").await;
         let has_md = md.iter().any(|m| {
             m.metric_family_name == "prometheus_http_requests_total"
                 && m.metric_type == MetricType::Counter
@@ -113,6 +117,7 @@ async fn prometheus_remote_write_v1() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    e.assert_nothing_written("anonymous").await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -131,8 +136,12 @@ provider = MeterProvider(
     metric_readers=[reader],
     views=[View(instrument_name="payload.size", aggregation=ExponentialBucketHistogramAggregation())],
 )
+from opentelemetry.sdk.trace import TracerProvider
+tracer = TracerProvider().get_tracer("gateway")
 m = provider.get_meter("gateway.meter", "1.2.3")
-m.create_counter("http.server.requests", unit="{request}", description="Requests").add(3, {"http.request.method": "GET", "http.response.status_code": 200})
+with tracer.start_as_current_span("request") as span:
+    m.create_counter("http.server.requests", unit="{request}", description="Requests").add(3, {"http.request.method": "GET", "http.response.status_code": 200})
+    print(format(span.get_span_context().trace_id, "032x"))
 m.create_histogram("http.server.request.duration", unit="s").record(0.2, {"http.request.method": "GET"})
 m.create_up_down_counter("queue.depth", unit="{item}").add(5)
 m.create_gauge("cpu.utilization", unit="1").set(0.5)
@@ -230,4 +239,15 @@ async fn opentelemetry_python_sdk_otlp_http() {
     assert_eq!(ti.labels.get("telemetry_sdk_language"), Some("python"));
     assert_eq!(ti.labels.get("job"), Some("ai/gateway"));
     assert_eq!(ti.labels.get("service_name"), None);
+    // The SDK's trace-based exemplar filter attached the active span to the counter.
+    let trace_id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let ex = e.exemplars("anonymous").await;
+    let (l, list) = ex
+        .iter()
+        .find(|(l, _)| l.metric_name() == Some("http_server_requests_total"))
+        .expect("counter exemplar");
+    assert_eq!(l.get("job"), Some("ai/gateway"));
+    assert_eq!(list[0].labels.get("trace_id"), Some(trace_id.as_str()));
+    assert_eq!(list[0].labels.get("span_id").map(str::len), Some(16));
+    assert_eq!(list[0].value, 3.0);
 }

@@ -108,6 +108,26 @@ fn walk(
             }
             walk(&a.expr, ctx, opts, out)
         }
+        Expr::Call(c) if c.func.name == "info" => {
+            // The base expression, plus the info series over the same time range.
+            let before = out.len();
+            if let Some(a) = c.args.args.first() {
+                walk(a, ctx, opts, out)?;
+            }
+            let added = &out[before..];
+            let mint = added.iter().map(|h| h.mint_ms).min();
+            let maxt = added.iter().map(|h| h.maxt_ms).max();
+            if let (Some(mint_ms), Some(maxt_ms)) = (mint, maxt) {
+                let (mut matchers, data) = crate::functions::info::info_matchers(c)?;
+                matchers.extend(data);
+                out.push(SelectHint {
+                    matchers,
+                    mint_ms,
+                    maxt_ms,
+                });
+            }
+            Ok(())
+        }
         Expr::Call(c) => {
             for a in &c.args.args {
                 walk(a, ctx, opts, out)?;

@@ -29,15 +29,46 @@ pub(crate) fn suffix(query: &str, e: &Expr) -> String {
     }
 }
 
-/// ` (line:col)` of the first occurrence of `a` (case-insensitive) in `query`.
+/// ` (line:col)` of the first occurrence of `a` (case-insensitive) in `query` that is not
+/// part of a longer identifier (so `foo` is not found inside `http_foo_total`).
 pub(crate) fn suffix_text(query: &str, a: &str) -> String {
     let lower = query.to_ascii_lowercase();
     let needle = a.to_ascii_lowercase();
-    let Some(idx) = lower.find(&needle) else {
+    if needle.is_empty() {
+        return String::new();
+    }
+    let ident =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    let starts_ident = needle.chars().next().is_some_and(|c| ident(Some(c)));
+    let ends_ident = needle.chars().last().is_some_and(|c| ident(Some(c)));
+    let mut from = 0;
+    let mut found = None;
+    while let Some(off) = lower[from..].find(&needle) {
+        let idx = from + off;
+        let before = lower[..idx].chars().next_back();
+        let after = lower[idx + needle.len()..].chars().next();
+        if !(starts_ident && ident(before) || ends_ident && ident(after)) {
+            found = Some(idx);
+            break;
+        }
+        from = idx + needle.len().max(1);
+    }
+    let Some(idx) = found.or_else(|| lower.find(&needle)) else {
         return String::new();
     };
     let before = &query[..idx];
     let line = before.matches('\n').count() + 1;
     let col = idx - before.rfind('\n').map(|p| p + 1).unwrap_or(0) + 1;
     format!(" ({line}:{col})")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_whole_tokens() {
+        let q = "sum(rate(http_requests_total[5m])) / sum(rate(requests_total[5m]))";
+        assert_eq!(super::suffix_text(q, "requests_total"), " (1:47)");
+        assert_eq!(super::suffix_text(q, "rate"), " (1:5)");
+        assert_eq!(super::suffix_text("a\n + b", "b"), " (2:4)");
+    }
 }

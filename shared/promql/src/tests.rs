@@ -184,3 +184,20 @@ fn perf_dashboard_range_query() {
         println!("{q}: {:?} ({} samples)", t0.elapsed(), r.samples_loaded);
     }
 }
+
+#[test]
+fn hints_include_info_series() {
+    let o = EngineOptions::default();
+    let h = selection_hints("info(up, {version=~\".+\"})", 600_000, 600_000, &o).unwrap();
+    assert_eq!(h.len(), 2);
+    let names: Vec<_> = h[1]
+        .matchers
+        .iter()
+        .map(|m| (m.name.clone(), m.value.clone()))
+        .collect();
+    assert!(
+        names.contains(&("__name__".into(), "target_info".into())),
+        "{names:?}"
+    );
+    assert_eq!((h[1].mint_ms, h[1].maxt_ms), (300_000, 600_000));
+}

@@ -71,10 +71,11 @@ impl Backend {
     pub async fn compact_once(&self) -> Result<String, ServerError> {
         let store = self.app.store.clone();
         let opts = self.compaction.clone();
-        let stats = on_blocking_thread(move || async move { compact::run_once(&store, &opts).await })
-            .await
-            .map_err(ServerError::Task)?
-            .map_err(|e| ServerError::Task(format!("compaction: {e}")))?;
+        let stats =
+            on_blocking_thread(move || async move { compact::run_once(&store, &opts).await })
+                .await
+                .map_err(ServerError::Task)?
+                .map_err(|e| ServerError::Task(format!("compaction: {e}")))?;
         Ok(format!(
             "tenants={} merges={} objects {}->{} retention_dropped={} gc_deleted={} errors={}",
             stats.tenants,

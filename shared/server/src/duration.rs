@@ -24,10 +24,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             .parse()
             .map_err(|_| format!("invalid duration {s:?}: number too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_alphabetic())
-            .count();
+        let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
         let unit_ms: u64 = match &rest[..unit_len] {
             "ms" => 1,
             "s" => 1_000,

@@ -32,7 +32,9 @@ async fn forward(State(backend): State<Arc<Backend>>, req: Request) -> Response 
     let started = std::time::Instant::now();
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
-    let resp = backend.handle(http::Request::from_parts(parts, bytes)).await;
+    let resp = backend
+        .handle(http::Request::from_parts(parts, bytes))
+        .await;
     tracing::debug!(%method, %path, status = resp.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
     resp.map(Body::from)
 }

@@ -87,10 +87,12 @@ pub async fn start(cfg: DevConfig) -> Result<DevServer, ServerError> {
             addr: cfg.listen.to_string(),
             source,
         })?;
-    let addr = listener.local_addr().map_err(|source| ServerError::Listen {
-        addr: cfg.listen.to_string(),
-        source,
-    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServerError::Listen {
+            addr: cfg.listen.to_string(),
+            source,
+        })?;
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
 

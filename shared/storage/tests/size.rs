@@ -153,6 +153,11 @@ async fn bytes_per_sample_after_compaction() {
         bps <= 1.5,
         "compacted counters should take at most 1.5 B/sample, got {bps:.3}"
     );
+    measure(
+        "storage_perf mix: 40% int counters, 20% cpu, 30% step gauges, 10% const",
+        common::mixed(SERIES, STEPS, start, STEP_MS, 42),
+    )
+    .await;
     // Real scrapes jitter by a few ms.
     let mut rng = common::Lcg(7);
     let mut jittered = aligned;

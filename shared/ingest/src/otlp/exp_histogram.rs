@@ -6,7 +6,7 @@
 
 use lakewatch_model::{BucketSpan, FloatHistogram, ResetHint, STALE_NAN_BITS};
 use opentelemetry_proto::tonic::metrics::v1::exponential_histogram_data_point::Buckets;
-use opentelemetry_proto::tonic::metrics::v1::ExponentialHistogramDataPoint;
+use opentelemetry_proto::tonic::metrics::v1::{ExponentialHistogramDataPoint, HistogramDataPoint};
 
 /// Prometheus's default zero threshold for converted exponential histograms.
 pub const DEFAULT_ZERO_THRESHOLD: f64 = 1e-128;
@@ -87,4 +87,49 @@ pub fn to_native(p: &ExponentialHistogramDataPoint) -> Result<FloatHistogram, St
         negative_buckets,
         custom_values: Vec::new(),
     })
+}
+
+/// Explicit-bucket data point → native histogram with custom buckets (schema -53), as
+/// Prometheus's `explicitHistogramToCustomBucketsHistogram` (`convert_histograms_to_nhcb`):
+/// `custom_values` = the explicit bounds, bucket `i` (upper bound `bounds[i]`, the last one
+/// +Inf) at index `i`, leading and trailing empty buckets left out, reset hint unknown.
+pub fn explicit_to_nhcb(p: &HistogramDataPoint) -> FloatHistogram {
+    let counts: Vec<f64> = p.bucket_counts.iter().map(|c| *c as f64).collect();
+    let first = counts.iter().position(|c| *c != 0.0);
+    let (positive_spans, positive_buckets) = match first {
+        None => (Vec::new(), Vec::new()),
+        Some(first) => {
+            let last = counts.iter().rposition(|c| *c != 0.0).unwrap_or(first);
+            let b = counts[first..=last].to_vec();
+            (
+                vec![BucketSpan {
+                    offset: first as i32,
+                    length: b.len() as u32,
+                }],
+                b,
+            )
+        }
+    };
+    let stale = p.flags & 1 == 1;
+    FloatHistogram {
+        counter_reset_hint: ResetHint::Unknown,
+        schema: lakewatch_model::histogram::CUSTOM_BUCKETS_SCHEMA,
+        zero_threshold: 0.0,
+        zero_count: 0.0,
+        count: if stale {
+            f64::from_bits(STALE_NAN_BITS)
+        } else {
+            p.count as f64
+        },
+        sum: if stale {
+            f64::from_bits(STALE_NAN_BITS)
+        } else {
+            p.sum.unwrap_or(0.0)
+        },
+        positive_spans,
+        negative_spans: Vec::new(),
+        positive_buckets,
+        negative_buckets: Vec::new(),
+        custom_values: p.explicit_bounds.clone(),
+    }
 }

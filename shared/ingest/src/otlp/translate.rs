@@ -322,6 +322,15 @@ fn add_metric(ctx: &Ctx, b: &mut Builder, data: &Data, name: &str) -> Result<(),
                 b.series[i].exemplars.extend(exemplars(&p.exemplars));
             }
         }
+        Data::Histogram(h) if ctx.limits.otlp_convert_histograms_to_nhcb => {
+            for p in &h.data_points {
+                let t = ctx.ts(p.time_unix_nano)?;
+                let fh = exp_histogram::explicit_to_nhcb(p);
+                let i = b.series(labels_with(&ctx.base(&p.attributes)?, name, None));
+                b.series[i].histograms.push((t, fh));
+                b.series[i].exemplars.extend(exemplars(&p.exemplars));
+            }
+        }
         Data::Histogram(h) => {
             for p in &h.data_points {
                 let t = ctx.ts(p.time_unix_nano)?;

@@ -73,19 +73,21 @@ fn id_sig(l: &Labels) -> IdSig {
     )
 }
 
-/// Evaluates `info()` at every step.
-pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, QueryError> {
-    let base_e = arg(c, 0)?;
-    let base = ev.eval_vector(base_e, steps)?;
+/// The info-series matchers of an `info()` call: `(name matchers, data-label matchers)`.
+/// Without a `__name__` matcher the info metric is `target_info`; with only negative ones the
+/// candidates are restricted to `*_info` metrics.
+pub(crate) fn info_matchers(
+    c: &Call,
+) -> Result<(Vec<LabelMatcher>, Vec<LabelMatcher>), QueryError> {
+    let named = |op: MatchOp, v: &str| {
+        LabelMatcher::new(op, "__name__", v).map_err(|e| QueryError::Parse(e.to_string()))
+    };
     let mut name_m: Vec<LabelMatcher> = Vec::new();
     let mut data_m: Vec<LabelMatcher> = Vec::new();
     if let Some(sel) = c.args.args.get(1) {
         if let Expr::VectorSelector(vs) = unwrap_parens(sel) {
             if let Some(n) = &vs.name {
-                name_m.push(
-                    LabelMatcher::new(MatchOp::Equal, "__name__", n)
-                        .map_err(|e| QueryError::Parse(e.to_string()))?,
-                );
+                name_m.push(named(MatchOp::Equal, n)?);
             }
             for m in &vs.matchers.matchers {
                 if m.name == "__name__" {
@@ -100,18 +102,19 @@ pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, Q
         .iter()
         .any(|m| matches!(m.op, MatchOp::Equal | MatchOp::Regex));
     if !name_m.is_empty() && !has_positive {
-        // Only negative name matchers: candidates are still info metrics (`*_info`).
-        name_m.push(
-            LabelMatcher::new(MatchOp::Regex, "__name__", ".+_info")
-                .map_err(|e| QueryError::Parse(e.to_string()))?,
-        );
+        name_m.push(named(MatchOp::Regex, ".+_info")?);
     }
     if name_m.is_empty() {
-        name_m.push(
-            LabelMatcher::new(MatchOp::Equal, "__name__", "target_info")
-                .map_err(|e| QueryError::Parse(e.to_string()))?,
-        );
+        name_m.push(named(MatchOp::Equal, "target_info")?);
     }
+    Ok((name_m, data_m))
+}
+
+/// Evaluates `info()` at every step.
+pub(crate) fn eval(ev: &mut Evaluator, c: &Call, steps: &Steps) -> Result<Val, QueryError> {
+    let base_e = arg(c, 0)?;
+    let base = ev.eval_vector(base_e, steps)?;
+    let (name_m, data_m) = info_matchers(c)?;
     let refs: Vec<i64> = steps.iter().map(|t| ref_time(ev, base_e, t)).collect();
     let lb = ev.opts.lookback_delta.as_millis() as i64;
     let (Some(&mint), Some(&maxt)) = (refs.iter().min(), refs.iter().max()) else {

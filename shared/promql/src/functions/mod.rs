@@ -2,7 +2,7 @@
 
 mod date;
 mod histogram;
-mod info;
+pub(crate) mod info;
 pub(crate) mod labels;
 pub(crate) mod math;
 mod misc;

@@ -170,14 +170,59 @@ pub fn metadata() -> Vec<MetricMetadata> {
     use MetricType::*;
     vec![
         meta("up", Gauge, "1 if the target was scraped successfully.", ""),
-        meta("http_requests_total", Counter, "Total HTTP requests by method, route and status.", ""),
-        meta("http_request_duration_seconds", Histogram, "HTTP request latency.", "seconds"),
-        meta("model_inference_requests_total", Counter, "Model provider calls by model, provider and status.", ""),
-        meta("model_inference_duration_seconds", Histogram, "Model provider call latency.", "seconds"),
-        meta("tokens_used_total", Counter, "Tokens used by model, provider and type (prompt|completion).", ""),
-        meta("rate_limiter_hits_total", Counter, "Requests refused by the rate limiter, by limit type.", ""),
-        meta("redis_memory_used_bytes", Gauge, "Redis memory in use.", "bytes"),
-        meta("redis_connected_clients", Gauge, "Redis client connections.", ""),
-        meta("redis_commands_processed_total", Counter, "Redis commands processed.", ""),
+        meta(
+            "http_requests_total",
+            Counter,
+            "Total HTTP requests by method, route and status.",
+            "",
+        ),
+        meta(
+            "http_request_duration_seconds",
+            Histogram,
+            "HTTP request latency.",
+            "seconds",
+        ),
+        meta(
+            "model_inference_requests_total",
+            Counter,
+            "Model provider calls by model, provider and status.",
+            "",
+        ),
+        meta(
+            "model_inference_duration_seconds",
+            Histogram,
+            "Model provider call latency.",
+            "seconds",
+        ),
+        meta(
+            "tokens_used_total",
+            Counter,
+            "Tokens used by model, provider and type (prompt|completion).",
+            "",
+        ),
+        meta(
+            "rate_limiter_hits_total",
+            Counter,
+            "Requests refused by the rate limiter, by limit type.",
+            "",
+        ),
+        meta(
+            "redis_memory_used_bytes",
+            Gauge,
+            "Redis memory in use.",
+            "bytes",
+        ),
+        meta(
+            "redis_connected_clients",
+            Gauge,
+            "Redis client connections.",
+            "",
+        ),
+        meta(
+            "redis_commands_processed_total",
+            Counter,
+            "Redis commands processed.",
+            "",
+        ),
     ]
 }

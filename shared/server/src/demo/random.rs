@@ -65,7 +65,10 @@ mod tests {
             let n = 4000;
             let total: u64 = (0..n).map(|_| poisson(&mut rng, lambda)).sum();
             let mean = total as f64 / n as f64;
-            assert!((mean - lambda).abs() < lambda * 0.1 + 0.1, "{lambda} {mean}");
+            assert!(
+                (mean - lambda).abs() < lambda * 0.1 + 0.1,
+                "{lambda} {mean}"
+            );
         }
     }
 

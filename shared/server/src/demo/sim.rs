@@ -133,7 +133,11 @@ impl Simulator {
     fn request(&mut self, instance: &str, kind: RouteKind, t_ms: i64) -> (&'static str, f64) {
         let gw = log_normal(&mut self.rng, 0.004, 0.3);
         if kind == RouteKind::Static {
-            let status = if self.rng.random::<f64>() < 0.001 { "500" } else { "200" };
+            let status = if self.rng.random::<f64>() < 0.001 {
+                "500"
+            } else {
+                "200"
+            };
             return (status, gw);
         }
         if self.rng.random::<f64>() < 0.005 {
@@ -179,7 +183,11 @@ impl Simulator {
         let with_trace = self.rng.random::<f64>() < 0.2;
         self.observe(labels(&l), &INFERENCE_BUCKETS, latency, t_ms, with_trace);
         if !failed {
-            let prompt_median = if kind == RouteKind::Embed { 180.0 } else { 450.0 };
+            let prompt_median = if kind == RouteKind::Embed {
+                180.0
+            } else {
+                450.0
+            };
             let prompt = log_normal(&mut self.rng, prompt_median, 0.6).round();
             let mut l = base.to_vec();
             l.push(("__name__", "tokens_used_total"));
@@ -321,8 +329,11 @@ impl Simulator {
         let t = t_ms as f64 / 1000.0;
         let tau = std::f64::consts::TAU;
         let mib = 1024.0 * 1024.0;
-        let mem = 180.0 * mib + 25.0 * mib * (tau * t / 7_200.0).sin() + mib * std_normal(&mut self.rng);
-        let clients = (20.0 + 8.0 * load + 1.5 * std_normal(&mut self.rng)).round().max(1.0);
+        let mem =
+            180.0 * mib + 25.0 * mib * (tau * t / 7_200.0).sin() + mib * std_normal(&mut self.rng);
+        let clients = (20.0 + 8.0 * load + 1.5 * std_normal(&mut self.rng))
+            .round()
+            .max(1.0);
         out.push(Self::gauge(
             "redis_memory_used_bytes",
             catalog::REDIS_JOB,
@@ -396,10 +407,11 @@ mod tests {
         q.push(("__name__", "http_request_duration_seconds_count"));
         assert_eq!(value(&last, &q), Some(prev));
         // exemplars carry a trace_id
-        assert!(last
-            .iter()
-            .flat_map(|s| &s.exemplars)
-            .any(|e| e.labels.get("trace_id").map(|t| t.len()) == Some(32)));
+        assert!(last.iter().flat_map(|s| &s.exemplars).any(|e| e
+            .labels
+            .get("trace_id")
+            .map(|t| t.len())
+            == Some(32)));
         // every family is present
         for name in [
             "model_inference_requests_total",

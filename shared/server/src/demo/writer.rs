@@ -76,7 +76,10 @@ impl DemoWriter {
                     "demo: remote write refused (further failures are logged at debug level)"
                 );
             } else {
-                tracing::debug!(status = resp.status().as_u16(), "demo: remote write refused");
+                tracing::debug!(
+                    status = resp.status().as_u16(),
+                    "demo: remote write refused"
+                );
             }
             self.failing = true;
             0

@@ -89,6 +89,48 @@ pub fn counters(
         .collect()
 }
 
+/// The series mix of `reference/storage_perf.md` §11 ("realistic" variant): 40 % integer
+/// counters (increments 0–99), 20 % float CPU counters (2 decimals), 30 % step gauges (a new
+/// integer level every ~20 scrapes), 10 % constants; timestamps aligned.
+pub fn mixed(
+    series: usize,
+    steps: usize,
+    start_ms: i64,
+    step_ms: i64,
+    seed: u64,
+) -> Vec<TimeSeries> {
+    let mut rng = Lcg(seed);
+    (0..series)
+        .map(|i| {
+            let kind = i % 10;
+            let mut v = (rng.next() % 10_000) as f64;
+            let samples = (0..steps)
+                .map(|k| {
+                    match kind {
+                        0..=3 => v += (rng.next() % 100) as f64,
+                        4 | 5 => v = ((v * 100.0).round() + (rng.next() % 100) as f64) / 100.0,
+                        6..=8 => {
+                            if rng.next() % 20 == 0 {
+                                v = (rng.next() % 1000) as f64;
+                            }
+                        }
+                        _ => {}
+                    }
+                    Sample {
+                        timestamp_ms: start_ms + k as i64 * step_ms,
+                        value: v,
+                    }
+                })
+                .collect();
+            TimeSeries {
+                labels: synthetic_labels(i),
+                samples,
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
 /// Cuts series into remote-write-sized batches (`per_batch` samples, time-major like
 /// Prometheus's shards: each batch holds consecutive steps of all series).
 pub fn remote_write_batches(all: &[TimeSeries], per_batch: usize) -> Vec<MetricsBatch> {

@@ -1,0 +1,143 @@
+//! `cargo lambda watch` with the router table of the root `Cargo.toml`: a remote-write request
+//! to the real path `/api/v1/write` reaches the `ingest-metrics` function, a PromQL query to
+//! `/api/v1/query` (and `/prometheus/api/v1/query`) reaches `query-metrics` and sees the
+//! sample, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
+//! Needs `cargo lambda` (`pip install cargo-lambda`; `bash tests/run.sh` installs it); set
+//! `LAKEWATCH_E2E_SKIP_LAMBDA=1` to skip.
+
+use lakewatch_e2e::client::PromApi;
+use lakewatch_e2e::env::{flag, SKIP_LAMBDA};
+use lakewatch_e2e::process::{free_port, wait_until, ProcessGroup};
+use lakewatch_e2e::tempdir::TempDir;
+use lakewatch_model::{Labels, MetricsBatch, Sample, TimeSeries};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn cargo_lambda_available() -> bool {
+    Command::new("cargo")
+        .args(["lambda", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_routes_real_paths_to_the_functions() {
+    if flag(SKIP_LAMBDA) {
+        eprintln!("SKIPPED: {SKIP_LAMBDA} is set");
+        return;
+    }
+    assert!(
+        cargo_lambda_available(),
+        "`cargo lambda` is not installed. Run `bash tests/run.sh` (it runs `pip install \
+         cargo-lambda`) or set {SKIP_LAMBDA}=1 to skip this test."
+    );
+    let dir = TempDir::new("watch").expect("temp dir");
+    let store = dir.path().join("store");
+    let port = free_port();
+    let cargo = PathBuf::from(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // `cargo lambda watch` must run at the workspace root; its log goes to the temp dir
+    // (never inside the watched tree, or it rebuilds forever).
+    let args: Vec<String> = [
+        "lambda",
+        "watch",
+        "-A",
+        "127.0.0.1",
+        "-P",
+        &port.to_string(),
+        "--env-var",
+        &format!("LAKEWATCH_STORE_URL={}", store.display()),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let root = workspace_root();
+    let mut watch = ProcessGroup::spawn_in("cargo-lambda-watch", &cargo, &args, &root, dir.path())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .expect("client");
+    let up = wait_until(Duration::from_secs(60), || {
+        let http = http.clone();
+        let url = format!("{base}/nope");
+        async move { http.get(&url).send().await.is_ok() }
+    })
+    .await;
+    assert!(up, "cargo lambda watch did not listen\n{}", watch.log_tail(3000));
+
+    // Remote write through the router; the first request compiles the function.
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let batch = MetricsBatch {
+        series: vec![TimeSeries {
+            labels: Labels::from_pairs([("__name__", "watch_e2e"), ("job", "e2e")]),
+            samples: vec![Sample {
+                timestamp_ms: now_ms - 1000,
+                value: 42.0,
+            }],
+            ..Default::default()
+        }],
+        metadata: vec![],
+    };
+    let body = lakewatch_server::backend::encode_remote_write_v1(&batch);
+    let r = http
+        .post(format!("{base}/api/v1/write"))
+        .header("Content-Type", "application/x-protobuf")
+        .header("Content-Encoding", "snappy")
+        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+        .header("X-Scope-OrgID", "watch")
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /api/v1/write: {e}\n{}", watch.log_tail(3000)));
+    let status = r.status().as_u16();
+    assert!(
+        (200..300).contains(&status),
+        "remote write answered {status}: {}\n{}",
+        r.text().await.unwrap_or_default(),
+        watch.log_tail(3000)
+    );
+
+    for prefix in ["", "/prometheus"] {
+        let api = PromApi::new(&format!("{base}{prefix}"), Some("watch"));
+        let v = api.scalar_value("watch_e2e", now_ms as f64 / 1000.0).await;
+        assert_eq!(v, Some(42.0), "query via {prefix}/api/v1/query\n{}", watch.log_tail(3000));
+    }
+
+    // The compactor function is invoked through the runtime API, as EventBridge would.
+    let out = Command::new(&cargo)
+        .current_dir(&root)
+        .args([
+            "lambda",
+            "invoke",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+            "--data-ascii",
+            "{}",
+            "compactor",
+        ])
+        .output()
+        .expect("cargo lambda invoke");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("\"tenants\""),
+        "invoke compactor failed: {stdout} {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        watch.log_tail(3000)
+    );
+    watch.stop(Duration::from_secs(10));
+}
