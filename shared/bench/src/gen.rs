@@ -415,39 +415,65 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
     }
 }
 
-/// The data cut into remote-write-like requests: every scrape's samples in time order, one
-/// sample per `TimeSeries` (as Prometheus's shards send them), `per_request` samples each.
-/// Stops after `max_samples` samples (0 = all).
-pub fn requests(d: &Dataset, per_request: usize, max_samples: usize) -> Vec<lakewatch_model::MetricsBatch> {
-    let steps = d.series.iter().map(|s| s.samples.len()).max().unwrap_or(0);
-    let mut out = Vec::new();
-    let mut cur: Vec<TimeSeries> = Vec::with_capacity(per_request);
-    let mut total = 0usize;
-    'outer: for k in 0..steps {
-        for s in &d.series {
-            let Some(x) = s.samples.get(k) else { continue };
+/// The data cut into remote-write-like requests, lazily: every scrape's samples in time
+/// order, one sample per `TimeSeries` (as Prometheus's shards send them), `per_request`
+/// samples each, stopping after `max_samples` samples (0 = all).
+pub struct Requests<'a> {
+    d: &'a Dataset,
+    per_request: usize,
+    max_samples: usize,
+    step: usize,
+    next_series: usize,
+    emitted: usize,
+}
+
+/// Iterator over the requests of `d` (see [`Requests`]).
+pub fn requests(d: &Dataset, per_request: usize, max_samples: usize) -> Requests<'_> {
+    Requests {
+        d,
+        per_request: per_request.max(1),
+        max_samples,
+        step: 0,
+        next_series: 0,
+        emitted: 0,
+    }
+}
+
+impl Iterator for Requests<'_> {
+    type Item = lakewatch_model::MetricsBatch;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut cur: Vec<TimeSeries> = Vec::with_capacity(self.per_request);
+        while cur.len() < self.per_request {
+            if self.max_samples > 0 && self.emitted >= self.max_samples {
+                break;
+            }
+            if self.next_series == self.d.series.len() {
+                self.next_series = 0;
+                self.step += 1;
+                if self.d.series.iter().all(|s| s.samples.len() <= self.step) {
+                    break;
+                }
+            }
+            let s = &self.d.series[self.next_series];
+            self.next_series += 1;
+            let Some(x) = s.samples.get(self.step) else {
+                continue;
+            };
             cur.push(TimeSeries {
                 labels: s.labels.clone(),
                 samples: vec![*x],
                 ..Default::default()
             });
-            total += 1;
-            if cur.len() == per_request {
-                out.push(lakewatch_model::MetricsBatch {
-                    series: std::mem::take(&mut cur),
-                    metadata: Vec::new(),
-                });
-            }
-            if max_samples > 0 && total >= max_samples {
-                break 'outer;
-            }
+            self.emitted += 1;
+        }
+        if cur.is_empty() {
+            None
+        } else {
+            Some(lakewatch_model::MetricsBatch {
+                series: cur,
+                metadata: Vec::new(),
+            })
         }
     }
-    if !cur.is_empty() {
-        out.push(lakewatch_model::MetricsBatch {
-            series: cur,
-            metadata: Vec::new(),
-        });
-    }
-    out
 }

@@ -67,96 +67,76 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Measures the three rates over `batches` (all of one request size).
-pub fn run(batches: &[MetricsBatch]) -> IngestResult {
-    let per_request = batches.first().map_or(0, |b| b.series.len());
-    let samples: usize = batches.iter().map(|b| b.sample_count()).sum();
-    let bodies: Vec<Bytes> = batches
-        .iter()
-        .map(|b| Bytes::from(remote_write::encode_v1(b)))
-        .collect();
-    let body_bytes = bodies.iter().map(|b| b.len()).sum::<usize>() / bodies.len().max(1);
-    let rt = match tokio::runtime::Builder::new_current_thread()
+/// Measures the three rates over the request-sized `batches`, one request at a time
+/// (building the batch and its body is not timed). Errors: the runtime cannot be built.
+pub fn run(batches: impl Iterator<Item = MetricsBatch>) -> Result<IngestResult, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => panic!("cannot build a tokio runtime: {e}"),
-    };
-
-    // Full path.
-    let mut failures = 0;
-    let mut first_failure = None;
-    let mut busy = Duration::ZERO;
-    rt.block_on(async {
-        let mut ctx = IngestContext::new(
-            Store::memory(),
-            AuthConfig::disabled(),
-            IngestLimits::default(),
-        );
-        for (i, body) in bodies.iter().enumerate() {
-            if i > 0 && i % REQUESTS_PER_STORE == 0 {
-                ctx = IngestContext::new(
-                    Store::memory(),
-                    AuthConfig::disabled(),
-                    IngestLimits::default(),
-                );
-            }
-            let req = request(body);
-            let t = Instant::now();
-            let resp = lakewatch_ingest::handle(req, &ctx).await;
-            busy += t.elapsed();
-            if resp.status() != http::StatusCode::NO_CONTENT {
-                failures += 1;
-                first_failure.get_or_insert_with(|| {
-                    format!(
-                        "{} {}",
-                        resp.status(),
-                        String::from_utf8_lossy(resp.body())
-                    )
-                });
-            }
-        }
-    });
-    let full_per_s = rate(samples, busy);
-
-    // Decode only.
+        .map_err(|e| format!("cannot build a tokio runtime: {e}"))?;
     let limits = IngestLimits::default();
-    let now = now_ms();
-    let t = Instant::now();
-    let mut decoded = 0usize;
-    for body in &bodies {
-        let raw = remote_write::snappy_decode(body, limits.max_body_bytes);
-        let Ok(raw) = raw else { continue };
-        let Ok(msg) = proto::WriteRequest::decode(raw.as_slice()) else {
-            continue;
-        };
-        if let Ok(b) = remote_write::decode_v1(msg, now, &limits) {
-            decoded += b.sample_count();
-        }
-    }
-    let decode_per_s = rate(decoded, t.elapsed());
-
-    // Encode only.
     let opts = EncodeOptions::default();
-    let t = Instant::now();
-    let mut encoded = 0usize;
-    for b in batches {
-        if encode(&b.series, &b.metadata, &opts).is_ok() {
-            encoded += b.sample_count();
+    let new_ctx = || IngestContext::new(Store::memory(), AuthConfig::disabled(), limits.clone());
+    let mut ctx = new_ctx();
+    let mut r = IngestResult {
+        per_request: 0,
+        requests: 0,
+        samples: 0,
+        body_bytes: 0,
+        full_per_s: 0.0,
+        decode_per_s: 0.0,
+        encode_per_s: 0.0,
+        failures: 0,
+        first_failure: None,
+    };
+    let (mut full, mut dec, mut enc) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut decoded, mut encoded) = (0usize, 0usize);
+    let mut body_total = 0usize;
+    for batch in batches {
+        let n = batch.sample_count();
+        r.per_request = r.per_request.max(batch.series.len());
+        if r.requests > 0 && r.requests % REQUESTS_PER_STORE == 0 {
+            ctx = new_ctx();
+        }
+        r.requests += 1;
+        r.samples += n;
+        let body = Bytes::from(remote_write::encode_v1(&batch));
+        body_total += body.len();
+
+        // Decode only.
+        let now = now_ms();
+        let t = Instant::now();
+        let got = remote_write::snappy_decode(&body, limits.max_body_bytes)
+            .ok()
+            .and_then(|raw| proto::WriteRequest::decode(raw.as_slice()).ok())
+            .and_then(|msg| remote_write::decode_v1(msg, now, &limits).ok())
+            .map_or(0, |b| b.sample_count());
+        dec += t.elapsed();
+        decoded += got;
+
+        // Encode only.
+        let t = Instant::now();
+        let ok = encode(&batch.series, &batch.metadata, &opts).is_ok();
+        enc += t.elapsed();
+        if ok {
+            encoded += n;
+        }
+
+        // Full path.
+        let req = request(&body);
+        let t = Instant::now();
+        let resp = rt.block_on(lakewatch_ingest::handle(req, &ctx));
+        full += t.elapsed();
+        if resp.status() != http::StatusCode::NO_CONTENT {
+            r.failures += 1;
+            r.first_failure.get_or_insert_with(|| {
+                format!("{} {}", resp.status(), String::from_utf8_lossy(resp.body()))
+            });
         }
     }
-    let encode_per_s = rate(encoded, t.elapsed());
-
-    IngestResult {
-        per_request,
-        requests: batches.len(),
-        samples,
-        body_bytes,
-        full_per_s,
-        decode_per_s,
-        encode_per_s,
-        failures,
-        first_failure,
-    }
+    r.body_bytes = body_total / r.requests.max(1);
+    r.full_per_s = rate(r.samples, full);
+    r.decode_per_s = rate(decoded, dec);
+    r.encode_per_s = rate(encoded, enc);
+    Ok(r)
 }

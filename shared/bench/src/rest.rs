@@ -51,7 +51,7 @@ impl LakewatchRest {
 pub async fn lakewatch(
     store: &Store,
     tenant: &TenantId,
-    batches: &[MetricsBatch],
+    batches: impl Iterator<Item = MetricsBatch>,
     metadata: &[MetricMetadata],
 ) -> Result<LakewatchRest, String> {
     let writer = MetricsWriter::new(store.clone());
@@ -62,15 +62,14 @@ pub async fn lakewatch(
     let mut r = LakewatchRest::default();
     let t = Instant::now();
     let mut compact_time = Duration::ZERO;
-    for (i, b) in batches.iter().enumerate() {
-        let receipt = if i == 0 {
-            let mut first = b.clone();
-            first.metadata = metadata.to_vec();
-            writer.write(tenant, &first).await
-        } else {
-            writer.write(tenant, b).await
+    for (i, mut b) in batches.enumerate() {
+        if i == 0 {
+            b.metadata = metadata.to_vec();
         }
-        .map_err(|e| format!("write {i}: {e}"))?;
+        let receipt = writer
+            .write(tenant, &b)
+            .await
+            .map_err(|e| format!("write {i}: {e}"))?;
         r.samples += receipt.samples;
         r.l0_objects_written += 1;
         if (i + 1) % WRITES_PER_COMPACTION == 0 {
