@@ -39,5 +39,5 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lakewatch-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 log "cargo test --workspace (target dir $CARGO_TARGET_DIR)"
-cargo test --workspace
+cargo test --workspace --no-fail-fast
 log "all tests passed"

@@ -6,12 +6,12 @@ use crate::middleware;
 use crate::params::Params;
 use crate::prom;
 use crate::response::{self, ApiError, ErrorType};
+use crate::tenants::Tenants;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};
 use lakewatch_ingest::{IngestContext, IngestLimits};
-use lakewatch_model::TenantId;
 use lakewatch_promql::{Engine, EngineOptions};
-use lakewatch_storage::{resolve_tenant, AuthConfig, AuthError, MetricsReader, Store};
+use lakewatch_storage::{resolve_tenants, AuthConfig, AuthError, MetricsReader, Store};
 
 /// Error type of [`App::from_env`] (boxed so `main` can use `?` with `lambda_http::Error`).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -108,6 +108,20 @@ pub(crate) fn normalize_path(path: &str) -> &str {
     }
 }
 
+/// Replaces the request's path, keeping its query string.
+fn set_path(req: &mut Request<Bytes>, path: &str) {
+    if req.uri().path() == path {
+        return;
+    }
+    let pq = match req.uri().query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    };
+    if let Ok(uri) = pq.parse() {
+        *req.uri_mut() = uri;
+    }
+}
+
 /// Maps a tenant-resolution failure: 401 (with `WWW-Authenticate: Basic`) for missing or
 /// wrong credentials, 400 for an unacceptable tenant id, 500 for a bad configuration.
 pub fn auth_error_response(e: &AuthError) -> Response<Bytes> {
@@ -163,17 +177,19 @@ impl App {
     /// The all-in-one router: the ingest routes (`/api/v1/write`, `/api/v1/push`,
     /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`, delegated to `lakewatch_ingest::handle`)
     /// and every query route of [`App::handle_query_metrics`].
-    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
-        let path = normalize_path(req.uri().path());
-        let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path)
-            || lakewatch_ingest::OTLP_PATHS.contains(&path);
-        if is_ingest && req.method() != Method::OPTIONS {
-            let headers = req.headers().clone();
-            let mut resp = lakewatch_ingest::handle(req, &self.ingest).await;
-            middleware::add_cors(&headers, &mut resp);
-            return resp;
+    pub async fn handle(&self, mut req: Request<Bytes>) -> Response<Bytes> {
+        let path = normalize_path(req.uri().path()).to_string();
+        let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path.as_str())
+            || lakewatch_ingest::OTLP_PATHS.contains(&path.as_str());
+        if !is_ingest || req.method() == Method::OPTIONS {
+            return self.handle_query_metrics(req).await;
         }
-        self.handle_query_metrics(req).await
+        let headers = req.headers().clone();
+        // The ingest router knows the bare paths: drop `/prometheus` or `/lambda-url/<fn>`.
+        set_path(&mut req, &path);
+        let mut resp = lakewatch_ingest::handle(req, &self.ingest).await;
+        middleware::add_cors(&headers, &mut resp);
+        resp
     }
 
     /// The Prometheus query API (see the crate docs for routes). Adds CORS headers and gzips
@@ -194,8 +210,8 @@ impl App {
         if !endpoint.methods().contains(req.method()) {
             return response::method_not_allowed(endpoint.methods());
         }
-        let tenant = match resolve_tenant(req.headers(), &self.auth) {
-            Ok(t) => t,
+        let tenant = match resolve_tenants(req.headers(), &self.auth) {
+            Ok(t) => Tenants::new(t),
             Err(e) => return auth_error_response(&e),
         };
         let params = Params::from_request(&req);
@@ -205,7 +221,7 @@ impl App {
     async fn dispatch(
         &self,
         endpoint: &Endpoint,
-        tenant: &TenantId,
+        tenant: &Tenants,
         p: &Params,
     ) -> response::ApiResult {
         match endpoint {

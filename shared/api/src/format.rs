@@ -60,14 +60,35 @@ pub fn go_exp(f: f64) -> String {
 /// number, `[-]int(|t|/1000)` then, only if the millisecond part is non-zero, `.` and exactly
 /// three digits (`1435781451.781`, `1435781451`, `1.500`, `0.005`, `-1.500`).
 pub fn format_timestamp_ms(ms: i64) -> String {
-    let neg = ms < 0;
+    let mut s = String::with_capacity(16);
+    push_timestamp_ms(&mut s, ms);
+    s
+}
+
+/// Appends [`format_timestamp_ms`] to `out` without allocating.
+pub fn push_timestamp_ms(out: &mut String, ms: i64) {
+    use std::fmt::Write;
     let abs = ms.unsigned_abs();
     let (secs, frac) = (abs / 1000, abs % 1000);
-    let sign = if neg { "-" } else { "" };
-    if frac == 0 {
-        format!("{sign}{secs}")
+    if ms < 0 {
+        out.push('-');
+    }
+    // Writing into a String cannot fail.
+    let _ = if frac == 0 {
+        write!(out, "{secs}")
     } else {
-        format!("{sign}{secs}.{frac:03}")
+        write!(out, "{secs}.{frac:03}")
+    };
+}
+
+/// Appends [`format_value`] to `out`, allocating only for the rare exponent form.
+pub fn push_value(out: &mut String, f: f64) {
+    use std::fmt::Write;
+    let abs = f.abs();
+    if f.is_finite() && (abs == 0.0 || (1e-6..1e21).contains(&abs)) {
+        let _ = write!(out, "{f}");
+    } else {
+        out.push_str(&format_value(f));
     }
 }
 
@@ -121,6 +142,21 @@ mod tests {
         assert_eq!(format_timestamp_ms(-1500), "-1.500");
         assert_eq!(format_timestamp_ms(i64::MIN), "-9223372036854775.808");
         assert_eq!(format_json_seconds(4000), "4");
+        for v in [
+            0.0,
+            -0.0,
+            1.5,
+            1e-7,
+            1e21,
+            f64::NAN,
+            f64::INFINITY,
+            -3e-9,
+            123456.789,
+        ] {
+            let mut s = String::new();
+            push_value(&mut s, v);
+            assert_eq!(s, format_value(v));
+        }
         assert_eq!(format_json_seconds(1500), "1.5");
     }
 }

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod params;
 pub mod prom;
 pub mod response;
+pub mod tenants;
 pub mod time;
 
 pub use app::App;

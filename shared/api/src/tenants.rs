@@ -48,10 +48,8 @@ impl Tenants {
                 if sets.is_empty() {
                     return Some((t.clone(), Vec::new()));
                 }
-                let kept: Vec<Vec<LabelMatcher>> = sets
-                    .iter()
-                    .filter_map(|set| strip_for(t, set))
-                    .collect();
+                let kept: Vec<Vec<LabelMatcher>> =
+                    sets.iter().filter_map(|set| strip_for(t, set)).collect();
                 (!kept.is_empty()).then(|| (t.clone(), kept))
             })
             .collect()

@@ -508,6 +508,17 @@ async fn ingest_routes_through_handle() {
     )
     .await;
     assert_eq!(r.status, 204, "{}", r.text());
+    // Mimir-style prefix for pushes too.
+    let r = send(
+        &app,
+        Request::post("/prometheus/api/v1/push")
+            .header("content-type", "application/x-protobuf")
+            .header("content-encoding", "snappy")
+            .body(Bytes::from(lakewatch_ingest::encode_v1(&batch)))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
     let r = get(&app, "/api/v1/series?match[]=pushed_metric").await;
     assert_eq!(
         r.text(),
@@ -519,4 +530,73 @@ async fn ingest_routes_through_handle() {
         .await;
     assert_eq!(resp.status(), 404);
     let _ = Labels::default();
+}
+
+async fn federated_app() -> lakewatch_api::App {
+    let app = app().await;
+    let w = MetricsWriter::new(app.store.clone());
+    for (t, v) in [("t1", 1.0), ("t2", 2.0)] {
+        let batch = MetricsBatch {
+            series: vec![
+                series(
+                    &[("__name__", "shared_metric"), ("job", "x")],
+                    &[(1_000, v)],
+                ),
+                series(&[("__name__", &format!("only_{t}"))], &[(1_000, v)]),
+            ],
+            metadata: vec![],
+        };
+        w.write(&TenantId::new(t).unwrap(), &batch).await.unwrap();
+    }
+    app
+}
+
+async fn get_as(app: &lakewatch_api::App, org: &str, uri: &str) -> Resp {
+    send(
+        app,
+        Request::get(uri)
+            .header("x-scope-orgid", org)
+            .body(Bytes::new())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn federated_tenants() {
+    let app = federated_app().await;
+    let r = get_as(&app, "t1|t2", "/api/v1/label/__name__/values").await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":["only_t1","only_t2","shared_metric"]}"#
+    );
+    let r = get_as(&app, "t1|t2", "/api/v1/labels").await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":["__name__","__tenant_id__","job"]}"#
+    );
+    let r = get_as(
+        &app,
+        "t1|t2",
+        "/api/v1/label/__tenant_id__/values?match[]=only_t2",
+    )
+    .await;
+    assert_eq!(r.text(), r#"{"status":"success","data":["t2"]}"#);
+    let r = get_as(&app, "t1|t2", "/api/v1/series?match[]=shared_metric").await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":[{"__name__":"shared_metric","__tenant_id__":"t1","job":"x"},{"__name__":"shared_metric","__tenant_id__":"t2","job":"x"}]}"#
+    );
+    let sel = enc(r#"{__tenant_id__="t2",__name__=~"shared.*"}"#);
+    let r = get_as(&app, "t1|t2", &format!("/api/v1/series?match[]={sel}")).await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":[{"__name__":"shared_metric","__tenant_id__":"t2","job":"x"}]}"#
+    );
+    // A single tenant sees no __tenant_id__ label.
+    let r = get_as(&app, "t2", "/api/v1/series?match[]=shared_metric").await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":[{"__name__":"shared_metric","job":"x"}]}"#
+    );
 }

@@ -322,3 +322,52 @@ async fn execution_errors_and_limits() {
     let r = get_and_post(&few, "/api/v1/query", &[("query", "up"), ("time", "100")]).await;
     assert_error(&r, 422, "execution", "maximum number of series");
 }
+
+#[tokio::test]
+async fn federated_query() {
+    use bytes::Bytes;
+    use lakewatch_model::{MetricsBatch, TenantId};
+    use lakewatch_storage::MetricsWriter;
+    let app = app().await;
+    let w = MetricsWriter::new(app.store.clone());
+    for (t, v) in [("t1", 1.0), ("t2", 2.0)] {
+        let batch = MetricsBatch {
+            series: vec![series(
+                &[("__name__", "shared_metric"), ("job", "x")],
+                &[(1_000, v)],
+            )],
+            metadata: vec![],
+        };
+        w.write(&TenantId::new(t).unwrap(), &batch).await.unwrap();
+    }
+    let q = |query: &str| {
+        http::Request::get(format!("/api/v1/query?time=10&query={}", enc(query)))
+            .header("x-scope-orgid", "t1|t2")
+            .body(Bytes::new())
+            .unwrap()
+    };
+    let r = send(&app, q("sum(shared_metric)")).await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[10,"3"]}]}}"#
+    );
+    let r = send(&app, q(r#"shared_metric{__tenant_id__="t2"}"#)).await;
+    assert_eq!(
+        r.text(),
+        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"shared_metric","__tenant_id__":"t2","job":"x"},"value":[10,"2"]}]}}"#
+    );
+}
+
+#[tokio::test]
+async fn timeout_is_503() {
+    let app = app_with(
+        QueryConfig {
+            timeout: std::time::Duration::ZERO,
+            ..QueryConfig::default()
+        },
+        AuthConfig::disabled(),
+    )
+    .await;
+    let r = get_and_post(&app, "/api/v1/query", &[("query", "up"), ("time", "100")]).await;
+    assert_error(&r, 503, "timeout", "query timed out");
+}

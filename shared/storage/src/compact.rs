@@ -290,7 +290,7 @@ async fn merge(
         let id = ulid::Ulid::new().to_string();
         let key = keys::object_key(tenant, Signal::Metrics, level, &id);
         let size = enc.bytes.len() as u64;
-        store.put_create(&key, enc.bytes).await?;
+        store.put_new_object(&key, enc.bytes).await?;
         let st = enc.stats;
         let created = now_ms();
         let (min_t, max_t) = if st.rows == 0 {

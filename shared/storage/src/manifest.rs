@@ -52,7 +52,8 @@ pub struct ObjectEntry {
     pub series: u64,
     /// Sorted distinct metric names (`__name__`), for pruning; `None` = not recorded (too many),
     /// the object must then always be read.
-    #[serde(default)]
+    /// (Stored in the file as indexes into the manifest's `metric_names` table.)
+    #[serde(skip)]
     pub metric_names: Option<Vec<String>>,
     /// Largest ULID of the ingest objects whose data this object holds (its own id for L0).
     /// When two objects disagree about one (series, timestamp), the larger wins.
@@ -68,8 +69,8 @@ pub struct Tombstone {
     pub removed_at_ms: i64,
 }
 
-/// One manifest version (a full snapshot).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One manifest version (a full snapshot). Stored as JSON by [`Manifest::to_json`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     pub format: u32,
     /// 0 = nothing committed yet (no file); versions start at 1.
@@ -80,8 +81,31 @@ pub struct Manifest {
     /// Live objects, in commit order.
     pub objects: Vec<ObjectEntry>,
     /// Removed objects awaiting deletion.
-    #[serde(default)]
     pub tombstones: Vec<Tombstone>,
+}
+
+/// An object entry as stored: metric names as indexes into [`ManifestFile::metric_names`].
+#[derive(Serialize, Deserialize)]
+struct EntryFile {
+    #[serde(flatten)]
+    entry: ObjectEntry,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metric_name_ids: Option<Vec<u32>>,
+}
+
+/// The JSON file of one manifest version. Metric names are interned in one sorted table
+/// (each object lists indexes), which keeps manifests of many small objects about 3× smaller.
+#[derive(Serialize, Deserialize)]
+struct ManifestFile {
+    format: u32,
+    version: u64,
+    signal: Signal,
+    committed_at_ms: i64,
+    #[serde(default)]
+    metric_names: Vec<String>,
+    objects: Vec<EntryFile>,
+    #[serde(default)]
+    tombstones: Vec<Tombstone>,
 }
 
 impl Manifest {
@@ -95,6 +119,71 @@ impl Manifest {
             objects: Vec::new(),
             tombstones: Vec::new(),
         }
+    }
+
+    /// The JSON form (see `docs/storage.md`).
+    pub fn to_json(&self) -> Vec<u8> {
+        let table: std::collections::BTreeSet<&str> = self
+            .objects
+            .iter()
+            .flat_map(|o| o.metric_names.iter().flatten().map(String::as_str))
+            .collect();
+        let table: Vec<&str> = table.into_iter().collect();
+        let objects = self
+            .objects
+            .iter()
+            .map(|o| EntryFile {
+                metric_name_ids: o.metric_names.as_ref().map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|n| table.binary_search(&n.as_str()).ok().map(|i| i as u32))
+                        .collect()
+                }),
+                entry: ObjectEntry {
+                    metric_names: None,
+                    ..o.clone()
+                },
+            })
+            .collect();
+        let file = ManifestFile {
+            format: self.format,
+            version: self.version,
+            signal: self.signal,
+            committed_at_ms: self.committed_at_ms,
+            metric_names: table.into_iter().map(str::to_string).collect(),
+            objects,
+            tombstones: self.tombstones.clone(),
+        };
+        serde_json::to_vec(&file).unwrap_or_default()
+    }
+
+    /// Parses [`Manifest::to_json`]'s output.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let f: ManifestFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let mut objects = Vec::with_capacity(f.objects.len());
+        for ef in f.objects {
+            let names = match ef.metric_name_ids {
+                None => None,
+                Some(ids) => Some(
+                    ids.iter()
+                        .map(|i| f.metric_names.get(*i as usize).cloned())
+                        .collect::<Option<Vec<String>>>()
+                        .ok_or("metric name index out of range")?,
+                ),
+            };
+            objects.push(ObjectEntry {
+                metric_names: names,
+                ..ef.entry
+            });
+        }
+        Ok(Manifest {
+            format: f.format,
+            version: f.version,
+            signal: f.signal,
+            committed_at_ms: f.committed_at_ms,
+            objects,
+            tombstones: f.tombstones,
+        })
     }
 
     /// Whether an object id is live.
@@ -201,9 +290,9 @@ impl ManifestLog {
     async fn read_version(&self, version: u64) -> Result<Manifest> {
         let key = keys::manifest_key(&self.tenant, self.signal, version);
         let bytes = self.store.get(&key).await?;
-        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| StorageError::Manifest {
+        let m = Manifest::from_json(&bytes).map_err(|reason| StorageError::Manifest {
             key: key.clone(),
-            reason: e.to_string(),
+            reason,
         })?;
         if m.version != version || m.format != MANIFEST_FORMAT {
             return Err(StorageError::Manifest {
@@ -249,10 +338,7 @@ impl ManifestLog {
                 continue;
             }
             let key = keys::manifest_key(&self.tenant, self.signal, next.version);
-            let body = serde_json::to_vec(&next).map_err(|e| StorageError::Manifest {
-                key: key.clone(),
-                reason: e.to_string(),
-            })?;
+            let body = next.to_json();
             match self.store.put_create(&key, body.into()).await {
                 Ok(()) => {
                     self.store.set_version_hint(&self.prefix(), next.version);
@@ -295,5 +381,53 @@ impl ManifestLog {
             }
         }
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_roundtrip_interns_names() {
+        let e = |id: &str, names: Option<Vec<&str>>| ObjectEntry {
+            id: id.into(),
+            key: format!("t/metrics/objects/L0/{id}.parquet"),
+            level: 0,
+            min_time_ms: 1,
+            max_time_ms: 2,
+            size_bytes: 3,
+            rows: 4,
+            samples: 4,
+            histograms: 0,
+            exemplars: 0,
+            series: 1,
+            metric_names: names.map(|v| v.into_iter().map(String::from).collect()),
+            source_max_id: id.into(),
+            created_at_ms: 5,
+        };
+        let m = Manifest {
+            version: 3,
+            committed_at_ms: 9,
+            objects: vec![
+                e("A", Some(vec!["up", "x_total"])),
+                e("B", None),
+                e("C", Some(vec!["up"])),
+            ],
+            tombstones: vec![Tombstone {
+                key: "k".into(),
+                removed_at_ms: 7,
+            }],
+            ..Manifest::empty(Signal::Metrics)
+        };
+        let json = m.to_json();
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(
+            text.contains(r#""metric_names":["up","x_total"]"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""metric_name_ids":[0,1]"#), "{text}");
+        assert_eq!(Manifest::from_json(&json).unwrap(), m);
+        assert!(Manifest::from_json(b"{}").is_err());
     }
 }

@@ -206,6 +206,17 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a new immutable object under a fresh unique (ULID) key with `PutMode::Create`.
+    /// `AlreadyExists` counts as success: with an 80-bit random key it can only be this
+    /// writer's own earlier attempt, retried by the client after a lost response (S3 PUTs are
+    /// atomic, so that attempt stored the same bytes).
+    pub async fn put_new_object(&self, key: &str, data: bytes::Bytes) -> Result<()> {
+        match self.put_create(key, data).await {
+            Err(StorageError::ObjectStore(object_store::Error::AlreadyExists { .. })) => Ok(()),
+            other => other,
+        }
+    }
+
     /// Reads a whole object.
     pub async fn get(&self, key: &str) -> Result<bytes::Bytes> {
         Ok(self.inner.get(&self.path(key)).await?.bytes().await?)

@@ -83,7 +83,7 @@ fn check(result: &[TimeSeries], acked_before: &[i64], base: i64) -> Result<usize
 
 async fn scenario(store: Store, label: &str) {
     let tenant = TenantId::new("conc").unwrap();
-    let grace = Duration::from_secs(4);
+    let grace = Duration::from_secs(8);
     let base = (std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

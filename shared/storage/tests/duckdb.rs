@@ -43,6 +43,10 @@ async fn duckdb_reads_metrics_objects() {
                         timestamp_ms: 31_000,
                         value: 20.0,
                     },
+                    Sample {
+                        timestamp_ms: 46_000,
+                        value: 0.1 + 0.2,
+                    },
                 ],
                 exemplars: vec![Exemplar {
                     labels: Labels::from_pairs([("trace_id", "4bf92f")]),
@@ -76,15 +80,15 @@ async fn duckdb_reads_metrics_objects() {
         r#"
 import duckdb
 g = {glob:?}
-rows = duckdb.sql(f"""SELECT metric_name, l_job, l_instance, timestamp_ms, coalesce(value, value_int::DOUBLE) AS v
+rows = duckdb.sql(f"""SELECT metric_name, l_job, l_instance, timestamp_ms, coalesce(value, value_int / pow(10, value_scale)) AS v
   FROM read_parquet('{{g}}', union_by_name = true) WHERE kind = 0 AND metric_name = 'http_requests_total'
   ORDER BY series_id, timestamp_ms""").fetchall()
-assert rows == [('http_requests_total', 'api', 'a', 1000, 10.0), ('http_requests_total', 'api', 'a', 16000, 12.5), ('http_requests_total', 'api', 'a', 31000, 20.0)], rows
+assert rows == [('http_requests_total', 'api', 'a', 1000, 10.0), ('http_requests_total', 'api', 'a', 16000, 12.5), ('http_requests_total', 'api', 'a', 31000, 20.0), ('http_requests_total', 'api', 'a', 46000, 0.30000000000000004)], rows
 ex = duckdb.sql(f"""SELECT json_extract_string(exemplar_labels, '$.trace_id') FROM read_parquet('{{g}}', union_by_name = true) WHERE kind = 2""").fetchall()
 assert ex == [('4bf92f',)], ex
 md = duckdb.sql(f"""SELECT decode(value) FROM parquet_kv_metadata('{{g}}') WHERE decode(key) = 'lakewatch.metric_metadata'""").fetchall()
 assert 'counter' in md[0][0], md
-enc = duckdb.sql(f"""SELECT path_in_schema, encodings FROM parquet_metadata('{{g}}') WHERE path_in_schema IN ('timestamp_ms', 'value', 'value_int')""").fetchall()
+enc = duckdb.sql(f"""SELECT path_in_schema, encodings FROM parquet_metadata('{{g}}') WHERE path_in_schema IN ('timestamp_ms', 'value', 'value_int', 'value_scale')""").fetchall()
 print("DuckDB", duckdb.__version__, "OK:", rows[0], ex[0], enc)
 "#
     );

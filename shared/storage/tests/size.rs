@@ -30,6 +30,14 @@ async fn measure(name: &str, data: Vec<TimeSeries>) -> f64 {
         l0_bytes += writer.write(&tenant, b).await.unwrap().bytes;
     }
     let write_time = t.elapsed();
+    let manifest_bytes = store
+        .list(&format!("{tenant}/metrics/manifest/"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m.size)
+        .max()
+        .unwrap_or(0);
     let opts = CompactionOptions {
         window_settle: Duration::ZERO,
         gc_grace: Duration::ZERO,
@@ -122,12 +130,13 @@ async fn measure(name: &str, data: Vec<TimeSeries>) -> f64 {
     }
     let bps = l2_bytes as f64 / samples;
     println!(
-        "[{name}] {SERIES} series x {STEPS} samples ({} samples): L0 {} objects {:.2} B/sample (write {:.2?}); \
+        "[{name}] {SERIES} series x {STEPS} samples ({} samples): L0 {} objects {:.2} B/sample (write {:.2?}, manifest {} bytes); \
          compacted {} L2 objects {} bytes = {:.3} B/sample (compaction {:.2?}); columns B/sample: {}; full read {:.2?}; selective query (1 metric = 50 series, last 1 h, {} objects) {}",
         SERIES * STEPS,
         batches.len(),
         l0_bytes as f64 / samples,
         write_time,
+        manifest_bytes,
         manifest.objects.len(),
         l2_bytes,
         bps,

@@ -2,7 +2,9 @@
 //! vector/matrix/scalar/string, native histograms with `[rule, "lower", "upper", "count"]`
 //! buckets.
 
-use crate::format::{format_f, format_json_seconds, format_timestamp_ms, format_value};
+use crate::format::{
+    format_f, format_json_seconds, format_timestamp_ms, format_value, push_timestamp_ms, push_value,
+};
 use crate::json;
 use lakewatch_model::{BucketSpan, FloatHistogram, Labels};
 use lakewatch_promql::{InstantSample, RangeSeries, Value};
@@ -75,7 +77,9 @@ pub fn vector(v: &[InstantSample]) -> String {
 /// A range vector: `[{"metric":{…},"values":[[ts,"v"],…],"histograms":[[ts,{…}],…]}]`, each
 /// array omitted when empty.
 pub fn matrix(m: &[RangeSeries]) -> String {
-    let mut out = String::from("[");
+    let points: usize = m.iter().map(|s| s.floats.len()).sum();
+    let mut out = String::with_capacity(2 + m.len() * 128 + points * 24);
+    out.push('[');
     for (i, s) in m.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -115,9 +119,9 @@ pub fn matrix(m: &[RangeSeries]) -> String {
 /// `[ts,"value"]`.
 pub fn push_point(out: &mut String, t_ms: i64, v: f64) {
     out.push('[');
-    out.push_str(&format_timestamp_ms(t_ms));
+    push_timestamp_ms(out, t_ms);
     out.push_str(",\"");
-    out.push_str(&format_value(v));
+    push_value(out, v);
     out.push_str("\"]");
 }
 

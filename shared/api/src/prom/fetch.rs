@@ -3,7 +3,8 @@
 
 use crate::app::App;
 use crate::response::{ApiError, ErrorType};
-use lakewatch_model::{LabelMatcher, Labels, TenantId, TimeSeries};
+use crate::tenants::Tenants;
+use lakewatch_model::{LabelMatcher, Labels, TimeSeries};
 use lakewatch_promql::{Queryable, SelectHint};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -84,12 +85,25 @@ fn merge(a: &mut TimeSeries, b: TimeSeries) {
     a.histograms.dedup_by_key(|x| x.0);
 }
 
-/// Fetches every hint for `tenant`. Errors: `internal` (storage), `execution` when the
+/// Fetches every hint for every tenant (federated: `__tenant_id__` matchers pick tenants and
+/// each series is tagged with its tenant). Errors: `internal` (storage), `execution` when the
 /// series or sample limits of [`crate::config::QueryConfig`] are exceeded.
-pub async fn load(app: &App, tenant: &TenantId, hints: &[SelectHint]) -> Result<Fetched, ApiError> {
-    let futs = hints
-        .iter()
-        .map(|h| app.reader.select(tenant, &h.matchers, h.mint_ms, h.maxt_ms));
+pub async fn load(app: &App, tenants: &Tenants, hints: &[SelectHint]) -> Result<Fetched, ApiError> {
+    let mut calls = Vec::new();
+    for h in hints {
+        for (t, sets) in tenants.plan(std::slice::from_ref(&h.matchers)) {
+            for set in sets {
+                calls.push((t.clone(), set, h.mint_ms, h.maxt_ms));
+            }
+        }
+    }
+    let futs = calls.iter().map(|(t, set, mint, maxt)| async move {
+        let mut series = app.reader.select(t, set, *mint, *maxt).await?;
+        for s in &mut series {
+            tenants.tag(t, &mut s.labels);
+        }
+        Ok::<_, lakewatch_storage::StorageError>(series)
+    });
     let results = futures::future::try_join_all(futs)
         .await
         .map_err(ApiError::internal)?;

@@ -10,9 +10,10 @@ use crate::json;
 use crate::matchers::parse_match_params;
 use crate::params::Params;
 use crate::response::{ApiData, ApiError, ApiResult};
+use crate::tenants::{Tenants, TENANT_LABEL};
 use crate::time::{parse_time_param, MAX_TIME_MS, MIN_TIME_MS};
-use lakewatch_model::{LabelMatcher, MetricMetadata, MetricType, TenantId};
-use std::collections::BTreeMap;
+use lakewatch_model::{LabelMatcher, Labels, MetricMetadata, MetricType};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The Prometheus version reported by `/api/v1/status/buildinfo` (Grafana picks features by it).
 pub const PROMETHEUS_VERSION: &str = "3.5.0";
@@ -37,14 +38,22 @@ fn limited<T>(mut items: Vec<T>, limit: usize) -> (Vec<T>, Vec<String>) {
 }
 
 /// `GET|POST /api/v1/labels`: sorted label names; `start`, `end`, `match[]`, `limit`.
-pub async fn labels(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+pub async fn labels(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     let limit = parse_limit(p)?;
     let (start, end, sets) = range_and_matchers(p)?;
-    let names = app
-        .reader
-        .label_names(tenant, &sets, start, end)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    for (t, sets) in tenant.plan(&sets) {
+        let names = app
+            .reader
+            .label_names(&t, &sets, start, end)
+            .await
+            .map_err(ApiError::internal)?;
+        if tenant.is_federated() && !names.is_empty() {
+            all.insert(TENANT_LABEL.to_string());
+        }
+        all.extend(names);
+    }
+    let names: Vec<String> = all.into_iter().collect();
     let (names, warnings) = limited(names, limit);
     Ok(ApiData {
         data: Some(json::string_array(&names)),
@@ -54,18 +63,34 @@ pub async fn labels(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
 }
 
 /// `GET /api/v1/label/<name>/values`: sorted values; `<name>` may be `U__`-escaped.
-pub async fn label_values(app: &App, tenant: &TenantId, raw_name: &str, p: &Params) -> ApiResult {
+pub async fn label_values(app: &App, tenant: &Tenants, raw_name: &str, p: &Params) -> ApiResult {
     let name = unescape_name(raw_name);
     if name.is_empty() {
         return Err(ApiError::bad_data(format!("invalid label name: {name:?}")));
     }
     let limit = parse_limit(p)?;
     let (start, end, sets) = range_and_matchers(p)?;
-    let values = app
-        .reader
-        .label_values(tenant, &name, &sets, start, end)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    for (t, sets) in tenant.plan(&sets) {
+        if tenant.is_federated() && name == TENANT_LABEL {
+            let any = app
+                .reader
+                .series(&t, &sets, start, end)
+                .await
+                .map_err(ApiError::internal)?;
+            if !any.is_empty() {
+                all.insert(t.as_str().to_string());
+            }
+            continue;
+        }
+        let values = app
+            .reader
+            .label_values(&t, &name, &sets, start, end)
+            .await
+            .map_err(ApiError::internal)?;
+        all.extend(values);
+    }
+    let values: Vec<String> = all.into_iter().collect();
     let (values, warnings) = limited(values, limit);
     Ok(ApiData {
         data: Some(json::string_array(&values)),
@@ -75,17 +100,27 @@ pub async fn label_values(app: &App, tenant: &TenantId, raw_name: &str, p: &Para
 }
 
 /// `GET|POST /api/v1/series`: label sets of the series matching any `match[]` (required).
-pub async fn series(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+pub async fn series(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     if p.get_all("match[]").is_empty() {
         return Err(ApiError::bad_data("no match[] parameter provided"));
     }
     let limit = parse_limit(p)?;
     let (start, end, sets) = range_and_matchers(p)?;
-    let series = app
-        .reader
-        .series(tenant, &sets, start, end)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut series: Vec<Labels> = Vec::new();
+    for (t, sets) in tenant.plan(&sets) {
+        let part = app
+            .reader
+            .series(&t, &sets, start, end)
+            .await
+            .map_err(ApiError::internal)?;
+        for mut l in part {
+            tenant.tag(&t, &mut l);
+            series.push(l);
+        }
+    }
+    if tenant.is_federated() {
+        series.sort();
+    }
     let (series, warnings) = limited(series, limit);
     let items: Vec<String> = series.iter().map(encode::labels).collect();
     Ok(ApiData {
@@ -120,15 +155,15 @@ fn metadata_int(p: &Params, name: &str) -> Result<i64, ApiError> {
 
 /// `GET /api/v1/metadata`: `{"<metric>":[{"type":…,"help":…,"unit":…}]}`; `limit` (metrics),
 /// `limit_per_metric`, `metric`.
-pub async fn metadata(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+pub async fn metadata(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     let limit = metadata_int(p, "limit")?;
     let per_metric = metadata_int(p, "limit_per_metric")?;
     let metric = p.value("metric");
-    let all = app
-        .reader
-        .metadata(tenant)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut all: Vec<MetricMetadata> = Vec::new();
+    for t in tenant.as_slice() {
+        all.extend(app.reader.metadata(t).await.map_err(ApiError::internal)?);
+    }
+    all.sort_by(|a, b| a.metric_family_name.cmp(&b.metric_family_name));
     let mut by_name: BTreeMap<&str, Vec<&MetricMetadata>> = BTreeMap::new();
     for m in &all {
         if !metric.is_empty() && m.metric_family_name != metric {

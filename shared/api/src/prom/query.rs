@@ -9,8 +9,9 @@ use crate::json;
 use crate::matchers::{parse_error_text, selector_matchers};
 use crate::params::Params;
 use crate::response::{ApiData, ApiError, ApiResult, ErrorType};
+use crate::tenants::Tenants;
 use crate::time::{parse_duration, parse_time, parse_time_param, MAX_TIME_MS, MIN_TIME_MS};
-use lakewatch_model::{LabelMatcher, TenantId};
+use lakewatch_model::{Exemplar, LabelMatcher, Labels};
 use lakewatch_promql::{selection_hints, Engine, QueryError, QueryResult, Value};
 use promql_parser::parser::{self, Expr};
 use promql_parser::util::{walk_expr, ExprVisitor};
@@ -97,7 +98,7 @@ fn timed_out() -> ApiError {
 /// Selection hints, fetch, then evaluation on the blocking pool; the whole under `timeout`.
 async fn execute(
     app: &App,
-    tenant: &TenantId,
+    tenant: &Tenants,
     query: &str,
     start_ms: i64,
     end_ms: i64,
@@ -183,7 +184,7 @@ fn finish(mut res: QueryResult, limit: usize, stats: Option<String>) -> ApiData 
 
 /// `GET|POST /api/v1/query`: `query`, `time` (default now), `timeout`, `limit`,
 /// `lookback_delta`, `stats`.
-pub async fn instant(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+pub async fn instant(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     let limit = parse_limit(p)?;
     let time = parse_time_param("time", p.get("time"), now_ms())
         .map_err(|e| ApiError::invalid_param("time", e))?;
@@ -199,7 +200,7 @@ pub async fn instant(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
 
 /// `GET|POST /api/v1/query_range`: `query`, `start`, `end`, `step` (> 0), `timeout`, `limit`,
 /// `lookback_delta`, `stats`. At most 11,000 points per series.
-pub async fn range(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+pub async fn range(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     let limit = parse_limit(p)?;
     let start = parse_time(p.value("start")).map_err(|e| ApiError::invalid_param("start", e))?;
     let end = parse_time(p.value("end")).map_err(|e| ApiError::invalid_param("end", e))?;
@@ -247,7 +248,7 @@ impl ExprVisitor for Selectors {
 
 /// `GET|POST /api/v1/query_exemplars`: `query`, `start`, `end` (defaults: all time). A query
 /// without selectors gives HTTP 204. Times far in the future (ms sent as seconds) are accepted.
-pub async fn exemplars(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
+pub async fn exemplars(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     let start = parse_time_param("start", p.get("start"), MIN_TIME_MS)
         .map_err(|e| ApiError::invalid_param("start", e))?;
     let end = parse_time_param("end", p.get("end"), MAX_TIME_MS)
@@ -264,11 +265,18 @@ pub async fn exemplars(app: &App, tenant: &TenantId, p: &Params) -> ApiResult {
     if sel.0.is_empty() {
         return Ok(ApiData::default());
     }
-    let res = app
-        .reader
-        .exemplars(tenant, &sel.0, start, end)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut res: Vec<(Labels, Vec<Exemplar>)> = Vec::new();
+    for (t, sets) in tenant.plan(&sel.0) {
+        let part = app
+            .reader
+            .exemplars(&t, &sets, start, end)
+            .await
+            .map_err(ApiError::internal)?;
+        for (mut labels, ex) in part {
+            tenant.tag(&t, &mut labels);
+            res.push((labels, ex));
+        }
+    }
     let mut out = String::from("[");
     for (i, (labels, exemplars)) in res.iter().enumerate() {
         if i > 0 {

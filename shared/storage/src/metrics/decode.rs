@@ -202,11 +202,14 @@ impl RowWalker<'_> {
                         .as_primitive_opt::<Float64Type>()
                         .ok_or_else(|| corrupt(&key, "value type"))?,
                 ),
-                Some(
+                Some((
                     col(COL_VALUE_INT)?
                         .as_primitive_opt::<Int64Type>()
                         .ok_or_else(|| corrupt(&key, "value_int type"))?,
-                ),
+                    col(COL_VALUE_SCALE)?
+                        .as_primitive_opt::<UInt8Type>()
+                        .ok_or_else(|| corrupt(&key, "value_scale type"))?,
+                )),
                 Some(
                     col(COL_HISTOGRAM)?
                         .as_binary_opt::<i32>()
@@ -283,8 +286,9 @@ impl RowWalker<'_> {
                 KIND_FLOAT => {
                     let value = if values.is_valid(row) {
                         values.value(row)
-                    } else if ints.is_valid(row) {
-                        ints.value(row) as f64
+                    } else if ints.0.is_valid(row) {
+                        decimal_value(ints.0.value(row), ints.1.value(row))
+                            .ok_or_else(|| corrupt(&key, "value_scale out of range"))?
                     } else {
                         return Err(corrupt(&key, "float sample without value"));
                     };
@@ -427,6 +431,7 @@ pub async fn read_object(
             !q.labels_only
                 || !(n == COL_VALUE
                     || n == COL_VALUE_INT
+                    || n == COL_VALUE_SCALE
                     || n == COL_HISTOGRAM
                     || n == COL_EXEMPLAR_LABELS)
         })

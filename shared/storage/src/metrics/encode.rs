@@ -137,6 +137,7 @@ struct Builders {
     ts: Int64Builder,
     value: Float64Builder,
     value_int: Int64Builder,
+    value_scale: UInt8Builder,
     hist: BinaryBuilder,
     ex: StringBuilder,
     rows: usize,
@@ -152,6 +153,7 @@ impl Builders {
             ts: Int64Builder::new(),
             value: Float64Builder::new(),
             value_int: Int64Builder::new(),
+            value_scale: UInt8Builder::new(),
             hist: BinaryBuilder::new(),
             ex: StringBuilder::new(),
             rows: 0,
@@ -179,6 +181,7 @@ impl Builders {
         cols.push(Arc::new(self.ts.finish()));
         cols.push(Arc::new(self.value.finish()));
         cols.push(Arc::new(self.value_int.finish()));
+        cols.push(Arc::new(self.value_scale.finish()));
         cols.push(Arc::new(self.hist.finish()));
         cols.push(Arc::new(self.ex.finish()));
         self.rows = 0;
@@ -232,16 +235,25 @@ pub fn encode(
         names.insert(name);
         values.clear();
         values.extend(label_names.iter().map(|n| s.labels.get(n)));
+        // One scale per series keeps its mantissas' deltas small.
+        let scale = s
+            .samples
+            .iter()
+            .filter_map(|x| min_scale(x.value))
+            .max()
+            .unwrap_or(0);
         for smp in &s.samples {
             b.row_prefix(name, id, &values, KIND_FLOAT, smp.timestamp_ms);
-            match as_exact_int(smp.value) {
-                Some(i) => {
+            match as_decimal(smp.value, scale) {
+                Some(m) => {
                     b.value.append_null();
-                    b.value_int.append_value(i);
+                    b.value_int.append_value(m);
+                    b.value_scale.append_value(scale);
                 }
                 None => {
                     b.value.append_value(smp.value);
                     b.value_int.append_null();
+                    b.value_scale.append_null();
                 }
             }
             b.hist.append_null();
@@ -256,6 +268,7 @@ pub fn encode(
             b.row_prefix(name, id, &values, KIND_HISTOGRAM, *t);
             b.value.append_null();
             b.value_int.append_null();
+            b.value_scale.append_null();
             b.hist.append_value(histogram_codec::encode(h));
             b.ex.append_null();
             stats.min_time_ms = stats.min_time_ms.min(*t);
@@ -268,6 +281,7 @@ pub fn encode(
             b.row_prefix(name, id, &values, KIND_EXEMPLAR, e.timestamp_ms);
             b.value.append_value(e.value);
             b.value_int.append_null();
+            b.value_scale.append_null();
             b.hist.append_null();
             let obj: serde_json::Map<String, serde_json::Value> = e
                 .labels
@@ -328,6 +342,10 @@ mod tests {
                     timestamp_ms: 3,
                     value: 7707.0,
                 },
+                Sample {
+                    timestamp_ms: 4,
+                    value: 0.1 + 0.2,
+                },
             ],
             ..Default::default()
         };
@@ -346,7 +364,7 @@ mod tests {
             .column_by_name(COL_VALUE_INT)
             .unwrap()
             .as_primitive::<Int64Type>();
-        let got: Vec<(Option<f64>, Option<i64>)> = (0..3)
+        let got: Vec<(Option<f64>, Option<i64>)> = (0..4)
             .map(|r| {
                 (
                     v.is_valid(r).then(|| v.value(r)),
@@ -356,7 +374,12 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            vec![(None, Some(7676)), (Some(0.25), None), (None, Some(7707))]
+            vec![
+                (None, Some(767600)),
+                (None, Some(25)),
+                (None, Some(770700)),
+                (Some(0.1 + 0.2), None)
+            ]
         );
     }
 }

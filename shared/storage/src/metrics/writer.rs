@@ -81,7 +81,7 @@ impl MetricsWriter {
         let id = ulid::Ulid::new().to_string();
         let key = keys::object_key(tenant, Signal::Metrics, 0, &id);
         let size = enc.bytes.len() as u64;
-        self.store.put_create(&key, enc.bytes).await?;
+        self.store.put_new_object(&key, enc.bytes).await?;
         let st = enc.stats;
         let created = now_ms();
         let (min_t, max_t) = if st.rows == 0 {

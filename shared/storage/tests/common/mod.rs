@@ -109,11 +109,7 @@ pub fn mixed(
                     match kind {
                         0..=3 => v += (rng.next() % 100) as f64,
                         4 | 5 => v = ((v * 100.0).round() + (rng.next() % 100) as f64) / 100.0,
-                        6..=8 => {
-                            if rng.next() % 20 == 0 {
-                                v = (rng.next() % 1000) as f64;
-                            }
-                        }
+                        6..=8 if rng.next().is_multiple_of(20) => v = (rng.next() % 1000) as f64,
                         _ => {}
                     }
                     Sample {
