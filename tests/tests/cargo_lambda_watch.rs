@@ -64,7 +64,7 @@ async fn watch_routes_real_paths_to_the_functions() {
         .unwrap_or_else(|e| panic!("{e}"));
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
+        .timeout(Duration::from_secs(480))
         .build()
         .expect("client");
     let up = wait_until(Duration::from_secs(60), || {

@@ -64,9 +64,9 @@ impl Endpoint {
                 if name.is_empty() || name.contains('/') {
                     return None;
                 }
+                // Invalid UTF-8 keeps a replacement character; the handler answers 400.
                 let decoded = percent_encoding::percent_decode_str(name)
-                    .decode_utf8()
-                    .ok()?
+                    .decode_utf8_lossy()
                     .into_owned();
                 Endpoint::LabelValues(decoded)
             }

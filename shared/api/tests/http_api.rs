@@ -120,6 +120,8 @@ async fn label_values_and_escaping() {
     let r = get(&app, "/api/v1/label/case/values?limit=1").await;
     assert_eq!(r.json()["data"], serde_json::json!(["big"]));
     assert_eq!(r.json()["warnings"][0], "results truncated due to limit");
+    let r = get(&app, "/api/v1/label/%FF/values").await;
+    assert_error(&r, 400, "bad_data", "invalid label name");
     // GET only.
     let r = post_form(&app, "/api/v1/label/job/values", "").await;
     assert_eq!(r.status, 405);

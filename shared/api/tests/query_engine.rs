@@ -370,4 +370,20 @@ async fn timeout_is_503() {
     .await;
     let r = get_and_post(&app, "/api/v1/query", &[("query", "up"), ("time", "100")]).await;
     assert_error(&r, 503, "timeout", "query timed out");
+    // A request timeout can only shorten the configured one; 0 expires at once.
+    let app = common::app().await;
+    let r = get_and_post(
+        &app,
+        "/api/v1/query",
+        &[("query", "up"), ("time", "100"), ("timeout", "0")],
+    )
+    .await;
+    assert_error(&r, 503, "timeout", "query timed out");
+    let r = get_and_post(
+        &app,
+        "/api/v1/query",
+        &[("query", "up"), ("time", "100"), ("timeout", "30s")],
+    )
+    .await;
+    assert_eq!(r.status, 200);
 }

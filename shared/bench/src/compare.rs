@@ -56,7 +56,10 @@ fn parse(body: &[u8]) -> Result<Series, String> {
         return Err(format!("status {}", v["status"]));
     }
     let mut out = Series::new();
-    for r in v["data"]["result"].as_array().ok_or("no data.result array")? {
+    for r in v["data"]["result"]
+        .as_array()
+        .ok_or("no data.result array")?
+    {
         let metric: BTreeMap<String, String> = r["metric"]
             .as_object()
             .map(|m| {

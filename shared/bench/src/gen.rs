@@ -23,7 +23,9 @@ const ROUTES: [&str; 10] = [
     "/metrics",
 ];
 const CODES: [(&str, f64); 3] = [("200", 0.95), ("404", 0.04), ("500", 0.01)];
-const LE: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const LE: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 const MODES: [(&str, f64); 8] = [
     ("idle", 0.55),
     ("user", 0.25),
@@ -131,7 +133,7 @@ impl Builder {
 }
 
 /// Counter values from per-step increments.
-fn cumulate(incs: impl Iterator<Item = f64>, start: f64) -> Vec<f64> {
+fn cumulate(start: f64, incs: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut acc = start;
     incs.map(|i| {
         acc += i;
@@ -193,9 +195,7 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
         };
         let offset = rng.below(interval as u64 - 10) as i64;
         let ts: Vec<i64> = (0..steps)
-            .map(|k| {
-                end_aligned - (steps - k) as i64 * interval + offset + rng.below(4) as i64
-            })
+            .map(|k| end_aligned - (steps - k) as i64 * interval + offset + rng.below(4) as i64)
             .collect();
         let load = rng.range(0.5, 1.5);
         for (r, route) in ROUTES.iter().enumerate() {
@@ -211,7 +211,7 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
             }
             for (c, (code, _)) in CODES.iter().enumerate() {
                 let start = (rng.below(100_000)) as f64;
-                let vals = cumulate(per_code[c].iter().copied(), start);
+                let vals = cumulate(start, per_code[c].iter().copied());
                 b.push(
                     f_req,
                     base(vec![
@@ -243,7 +243,7 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
             }
             let rl = || route.to_string();
             for (j, le) in LE.iter().enumerate() {
-                let vals = cumulate(buckets[j].iter().copied(), 0.0);
+                let vals = cumulate(0.0, buckets[j].iter().copied());
                 b.push(
                     f_dur,
                     base(vec![
@@ -263,7 +263,7 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
                     ("le", "+Inf".into()),
                 ]),
                 &ts,
-                cumulate(n.iter().copied(), 0.0),
+                cumulate(0.0, n.iter().copied()),
             );
             b.push(
                 f_dur,
@@ -272,7 +272,7 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
                     ("route", rl()),
                 ]),
                 &ts,
-                cumulate(sums.into_iter(), 0.0),
+                cumulate(0.0, sums.into_iter()),
             );
             b.push(
                 f_dur,
@@ -281,7 +281,7 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
                     ("route", rl()),
                 ]),
                 &ts,
-                cumulate(n.iter().copied(), 0.0),
+                cumulate(0.0, n.iter().copied()),
             );
         }
         // Process gauges and counters.
@@ -312,8 +312,8 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
             gor,
         );
         let pcpu = cumulate(
-            (0..steps).map(|_| (rng.range(0.5, 3.0) * 100.0).round() / 100.0),
             (rng.below(100_000) as f64) / 100.0,
+            (0..steps).map(|_| (rng.range(0.5, 3.0) * 100.0).round() / 100.0),
         );
         b.push(
             f_pcpu,
@@ -342,8 +342,8 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
         for dev in DEVICES {
             let rate = rng.range(1e3, 1e7);
             let vals = cumulate(
-                (0..steps).map(|_| (rate * 15.0 * rng.range(0.5, 1.5)).round()),
                 rng.below(1 << 40) as f64,
+                (0..steps).map(|_| (rate * 15.0 * rng.range(0.5, 1.5)).round()),
             );
             b.push(
                 f_net,
@@ -357,8 +357,9 @@ pub fn generate(target_series: usize, hours: f64, end_ms: i64, seed: u64) -> Dat
         }
         for (mode, share) in MODES {
             let vals = cumulate(
-                (0..steps).map(|_| (share * 2.0 * 15.0 * rng.range(0.8, 1.2) * 100.0).round() / 100.0),
                 (rng.below(10_000_000) as f64) / 100.0,
+                (0..steps)
+                    .map(|_| (share * 2.0 * 15.0 * rng.range(0.8, 1.2) * 100.0).round() / 100.0),
             );
             b.push(
                 f_cpu,

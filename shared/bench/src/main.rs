@@ -9,6 +9,7 @@
 //! See docs/benchmarks.md for the method and the recorded results.
 
 mod compare;
+mod cpu;
 mod gen;
 mod ingest;
 mod openmetrics;
@@ -27,7 +28,10 @@ use std::time::{Duration, Instant};
 
 /// Command-line options.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "lakewatch-bench", about = "Lakewatch benchmarks vs DESIGN §9 and Prometheus")]
+#[command(
+    name = "lakewatch-bench",
+    about = "Lakewatch benchmarks vs DESIGN §9 and Prometheus"
+)]
 pub struct Args {
     /// Series to generate (rounded up to a multiple of 200 = one instance).
     #[arg(long, default_value_t = 10_000)]
@@ -80,10 +84,9 @@ fn main() {
         args.reps = args.reps.min(3);
         args.ingest_samples = args.ingest_samples.min(100_000);
     }
-    let work = args
-        .work_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("lakewatch-bench-{}", std::process::id())));
+    let work = args.work_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("lakewatch-bench-{}", std::process::id()))
+    });
     if let Err(e) = std::fs::create_dir_all(&work) {
         eprintln!("cannot create {}: {e}", work.display());
         std::process::exit(2);
@@ -118,7 +121,10 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
 
     // 1. Ingest.
     for per in [2000usize, 10_000] {
-        log(format!("ingest: {per} samples/request, {} samples", args.ingest_samples));
+        log(format!(
+            "ingest: {per} samples/request, {} samples",
+            args.ingest_samples
+        ));
         let r = ingest::run(gen::requests(&d, per, args.ingest_samples))?;
         log(format!("  {r:?}"));
         rep.ingest(r);
@@ -150,7 +156,9 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
         false
     } else {
         let om = work.join("data.om.txt");
-        log("at rest: writing OpenMetrics and running promtool tsdb create-blocks-from openmetrics");
+        log(
+            "at rest: writing OpenMetrics and running promtool tsdb create-blocks-from openmetrics",
+        );
         let size = openmetrics::write(&d, &om).map_err(|e| e.to_string())?;
         log(format!("  OpenMetrics file {size} bytes"));
         match rest::prometheus(&om, &blocks, work, Duration::from_secs(1800)) {
@@ -173,7 +181,10 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
     let prom = if prom_ok {
         match proc::Prometheus::start(&blocks, work, Duration::from_secs(120)) {
             Ok(p) => {
-                log(format!("prometheus ready on port {} after {:.2}s", p.port, p.ready_secs));
+                log(format!(
+                    "prometheus ready on port {} after {:.2}s",
+                    p.port, p.ready_secs
+                ));
                 Some(p)
             }
             Err(e) => {
@@ -191,9 +202,9 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
         let ours = query::time_runs(args.reps, budget, || {
             query::lakewatch_query(&rt, &app, &path)
         });
-        let theirs = prom
-            .as_ref()
-            .map(|p| query::time_runs(args.reps, budget, || query::prometheus_query(p.port, &path)));
+        let theirs = prom.as_ref().map(|p| {
+            query::time_runs(args.reps, budget, || query::prometheus_query(p.port, &path))
+        });
         let cmp = match (&ours, &theirs) {
             (Ok((_, a)), Some(Ok((_, b)))) => Some(compare::compare(a, b)),
             _ => None,

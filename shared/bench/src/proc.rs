@@ -63,9 +63,14 @@ pub fn free_port() -> Result<u16, String> {
 
 /// Minimal HTTP/1.0 GET (`Connection: close`, so the body is never chunked). Returns the
 /// status code and body. Errors: connection and I/O failures, malformed response.
-pub fn http_get(port: u16, path_and_query: &str, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
+pub fn http_get(
+    port: u16,
+    path_and_query: &str,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     s.set_nodelay(true).map_err(|e| e.to_string())?;
     write!(
         s,
@@ -134,7 +139,10 @@ impl Prometheus {
                 return Ok(p);
             }
             if started.elapsed() > limit {
-                return Err(format!("prometheus not ready after {limit:?}: {}", tail(&log)));
+                return Err(format!(
+                    "prometheus not ready after {limit:?}: {}",
+                    tail(&log)
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -37,9 +37,15 @@ impl QuerySpec {
     }
 }
 
-/// The dashboard over `d`: 9 panels, 1–3 h ranges (clamped to the data), 15–60 s steps.
+/// Seconds kept free at the start of the data: no range-vector window (≤ 10 min) of any
+/// panel reaches before the first sample, where Prometheus 2.42 and ≥ 2.51 extrapolate
+/// `rate()` differently (prometheus/prometheus#13725).
+pub const START_MARGIN_S: i64 = 900;
+
+/// The dashboard over `d`: 9 panels, 1–3 h ranges (clamped to the data minus
+/// [`START_MARGIN_S`]), 15–60 s steps.
 pub fn dashboard(d: &Dataset) -> Vec<QuerySpec> {
-    let span_s = (d.max_time_ms - d.min_time_ms) / 1000;
+    let span_s = ((d.max_time_ms - d.min_time_ms) / 1000 - START_MARGIN_S).max(60);
     let end_ms = d.max_time_ms;
     let q = |name, expr: &str, range_s: i64, step_s: i64| {
         let end_s = (end_ms / 1000).div_euclid(step_s) * step_s;

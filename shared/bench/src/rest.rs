@@ -167,7 +167,12 @@ fn dir_size(p: &Path) -> u64 {
 
 /// Builds TSDB blocks from the OpenMetrics file `om` into `blocks` with promtool (killed after
 /// `limit`) and measures them. Errors: promtool missing/failing, unreadable blocks.
-pub fn prometheus(om: &Path, blocks: &Path, work: &Path, limit: Duration) -> Result<PromRest, String> {
+pub fn prometheus(
+    om: &Path,
+    blocks: &Path,
+    work: &Path,
+    limit: Duration,
+) -> Result<PromRest, String> {
     std::fs::create_dir_all(blocks).map_err(|e| e.to_string())?;
     let mut cmd = Command::new("promtool");
     cmd.args(["tsdb", "create-blocks-from", "openmetrics"])
@@ -196,7 +201,10 @@ pub fn prometheus(om: &Path, blocks: &Path, work: &Path, limit: Duration) -> Res
         r.index_bytes += std::fs::metadata(dir.join("index")).map_or(0, |m| m.len());
     }
     if r.blocks == 0 {
-        return Err(format!("promtool wrote no blocks into {}", blocks.display()));
+        return Err(format!(
+            "promtool wrote no blocks into {}",
+            blocks.display()
+        ));
     }
     Ok(r)
 }

@@ -309,7 +309,14 @@ impl ManifestLog {
         if v == 0 {
             return Ok(Manifest::empty(self.signal));
         }
-        self.read_version(v).await
+        let prefix = self.prefix();
+        if let Some(m) = self.store.cached_manifest(&prefix, v) {
+            return Ok((*m).clone());
+        }
+        let m = self.read_version(v).await?;
+        self.store
+            .cache_manifest(&prefix, std::sync::Arc::new(m.clone()));
+        Ok(m)
     }
 
     /// Commits a change: `apply` edits a copy of the newest manifest and returns `Ok(true)` to
@@ -342,6 +349,8 @@ impl ManifestLog {
             match self.store.put_create(&key, body.into()).await {
                 Ok(()) => {
                     self.store.set_version_hint(&self.prefix(), next.version);
+                    self.store
+                        .cache_manifest(&self.prefix(), std::sync::Arc::new(next.clone()));
                     return Ok(next);
                 }
                 Err(StorageError::ObjectStore(object_store::Error::AlreadyExists { .. }))

@@ -36,7 +36,12 @@ pub struct Store {
     url: String,
     /// Newest manifest version seen per manifest prefix, so listings start from there.
     hints: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>>,
+    /// Newest manifest read per manifest prefix (versions are immutable, so it stays valid).
+    manifests: ManifestCache,
 }
+
+type ManifestCache =
+    Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<crate::manifest::Manifest>>>>;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,6 +63,7 @@ impl Store {
             prefix: prefix.trim_matches('/').to_string(),
             url: "custom://".to_string(),
             hints: Default::default(),
+            manifests: Default::default(),
         }
     }
 
@@ -68,6 +74,7 @@ impl Store {
             prefix: String::new(),
             url: "memory://".to_string(),
             hints: Default::default(),
+            manifests: Default::default(),
         }
     }
 
@@ -123,6 +130,7 @@ impl Store {
                 prefix: prefix.trim_matches('/').to_string(),
                 url: url_s.to_string(),
                 hints: Default::default(),
+                manifests: Default::default(),
             });
         }
         let dir: std::path::PathBuf = if let Some(rest) = url_s.strip_prefix("file://") {
@@ -143,6 +151,7 @@ impl Store {
             prefix: String::new(),
             url: url_s.to_string(),
             hints: Default::default(),
+            manifests: Default::default(),
         })
     }
 
@@ -152,6 +161,25 @@ impl Store {
             .lock()
             .map(|m| m.get(prefix).copied().unwrap_or(0))
             .unwrap_or(0)
+    }
+
+    /// The cached manifest of `prefix` if it is exactly `version`.
+    pub(crate) fn cached_manifest(
+        &self,
+        prefix: &str,
+        version: u64,
+    ) -> Option<Arc<crate::manifest::Manifest>> {
+        let m = self.manifests.lock().ok()?.get(prefix).cloned()?;
+        (m.version == version).then_some(m)
+    }
+
+    /// Caches a manifest read or written under `prefix` (keeps the newest).
+    pub(crate) fn cache_manifest(&self, prefix: &str, m: Arc<crate::manifest::Manifest>) {
+        if let Ok(mut c) = self.manifests.lock() {
+            if c.get(prefix).is_none_or(|old| old.version < m.version) {
+                c.insert(prefix.to_string(), m);
+            }
+        }
     }
 
     /// Records a manifest version seen under `prefix` (keeps the maximum).

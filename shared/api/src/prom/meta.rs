@@ -62,10 +62,11 @@ pub async fn labels(app: &App, tenant: &Tenants, p: &Params) -> ApiResult {
     })
 }
 
-/// `GET /api/v1/label/<name>/values`: sorted values; `<name>` may be `U__`-escaped.
+/// `GET /api/v1/label/<name>/values`: sorted values; `<name>` may be `U__`-escaped. An empty
+/// or non-UTF-8 name is 400 `invalid label name` (Prometheus 3 accepts any UTF-8 name).
 pub async fn label_values(app: &App, tenant: &Tenants, raw_name: &str, p: &Params) -> ApiResult {
     let name = unescape_name(raw_name);
-    if name.is_empty() {
+    if name.is_empty() || name.contains(char::REPLACEMENT_CHARACTER) {
         return Err(ApiError::bad_data(format!("invalid label name: {name:?}")));
     }
     let limit = parse_limit(p)?;

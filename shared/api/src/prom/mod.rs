@@ -2,5 +2,6 @@
 
 pub mod encode;
 pub mod fetch;
+pub mod histogram;
 pub mod meta;
 pub mod query;

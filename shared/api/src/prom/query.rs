@@ -59,10 +59,9 @@ struct QueryOpts {
 fn query_opts(app: &App, p: &Params) -> Result<QueryOpts, ApiError> {
     let mut timeout = app.config.timeout;
     if let Some(t) = p.get("timeout").filter(|s| !s.is_empty()) {
+        // As Prometheus's context deadline: `timeout=0` (or negative) expires at once.
         let ms = parse_duration(t).map_err(|e| ApiError::invalid_param("timeout", e))?;
-        if ms > 0 {
-            timeout = timeout.min(Duration::from_millis(ms as u64));
-        }
+        timeout = timeout.min(Duration::from_millis(ms.max(0) as u64));
     }
     let mut engine = app.engine.clone();
     if let Some(l) = p.get("lookback_delta").filter(|s| !s.is_empty()) {
@@ -110,11 +109,13 @@ async fn execute(
     }
     let hints = selection_hints(query, start_ms, end_ms, &opts.engine.opts)
         .map_err(|e| query_error(query, e))?;
+    if opts.timeout.is_zero() {
+        return Err(timed_out());
+    }
     let work = async {
         let prep = Instant::now();
-        let fetched = Fetched::default();
         let fetched = if hints.is_empty() {
-            fetched
+            Fetched::default()
         } else {
             fetch::load(app, tenant, &hints).await?
         };
