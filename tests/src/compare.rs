@@ -141,6 +141,30 @@ pub fn compare_data(expected: &Value, actual: &Value) -> Result<(), String> {
     }
 }
 
+/// Compares the `data` arrays of the metadata APIs (`/api/v1/series`: label sets;
+/// `/api/v1/labels`, `/api/v1/label/<name>/values`: strings) as sets.
+pub fn compare_sets(expected: &Value, actual: &Value) -> Result<(), String> {
+    fn set(v: &Value) -> Result<std::collections::BTreeSet<String>, String> {
+        v.as_array()
+            .ok_or("data is not an array")?
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s.clone()),
+                Value::Object(_) => Ok(labels_key(x)),
+                other => Err(format!("unexpected element {other}")),
+            })
+            .collect()
+    }
+    let e = set(expected)?;
+    let a = set(actual)?;
+    if e == a {
+        return Ok(());
+    }
+    let missing: Vec<_> = e.difference(&a).take(4).collect();
+    let extra: Vec<_> = a.difference(&e).take(4).collect();
+    Err(format!("missing {missing:?}, extra {extra:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +199,13 @@ mod tests {
         let s = json!({"resultType":"scalar","result":[1,"2"]});
         assert!(compare_data(&s, &s).is_ok());
         assert!(compare_data(&s, &e).is_err());
+    }
+
+    #[test]
+    fn sets_ignore_order() {
+        let e = json!([{"a":"1","b":"2"},{"a":"3"}]);
+        let a = json!([{"a":"3"},{"b":"2","a":"1"}]);
+        assert!(compare_sets(&e, &a).is_ok());
+        assert!(compare_sets(&json!(["x", "y"]), &json!(["y"])).is_err());
     }
 }

@@ -72,6 +72,20 @@ pub fn expressions(at: f64) -> Vec<String> {
         "round(scrape_duration_seconds * 1000)",
         "timestamp(up)",
         "vector(1)",
+        // more functions and operators
+        "histogram_quantile(0.99, sum by (handler, le) (rate(prometheus_http_response_size_bytes_bucket[20s])))",
+        "sort_desc(sum by (handler) (prometheus_http_requests_total))",
+        "topk by (code) (2, prometheus_http_requests_total)",
+        "idelta(go_memstats_alloc_bytes_total[10s])",
+        "stdvar_over_time(go_goroutines[20s])",
+        "sum_over_time(scrape_samples_scraped[10s]) / count_over_time(scrape_samples_scraped[10s])",
+        "abs(deriv(go_memstats_heap_alloc_bytes[10s])) > bool 0",
+        "ln(process_resident_memory_bytes) + exp(-up) - sqrt(go_goroutines)",
+        "avg without (instance) (rate(process_cpu_seconds_total[10s]))",
+        "up and on(job) prometheus_build_info",
+        "hour(process_start_time_seconds) + day_of_week() * 0",
+        "count by (le) (prometheus_http_request_duration_seconds_bucket) != 0",
+        "-prometheus_tsdb_head_series % 7 ^ 2",
     ]
     .into_iter()
     .map(str::to_string)
@@ -84,4 +98,28 @@ pub fn expressions(at: f64) -> Vec<String> {
     v.push("sum_over_time(up[20s:3s] offset 2s)".to_string());
     v.push("min_over_time(deriv(go_goroutines[10s])[15s:1s])".to_string());
     v
+}
+
+/// Metadata API calls Grafana makes (path, `match[]` selector or `None`), compared as sets over
+/// `[t - RANGE_S, t]`. Selectors are limited to series scraped on every scrape, so the
+/// answer does not depend on how Prometheus's head block rounds the time range.
+pub fn metadata_calls() -> Vec<(&'static str, Option<&'static str>)> {
+    vec![
+        ("/api/v1/series", Some("up")),
+        ("/api/v1/series", Some("prometheus_build_info")),
+        (
+            "/api/v1/series",
+            Some("{__name__=~\"go_gc_duration_seconds.*\"}"),
+        ),
+        ("/api/v1/labels", Some("prometheus_build_info")),
+        (
+            "/api/v1/label/__name__/values",
+            Some("{__name__=~\"go_memstats_.*\"}"),
+        ),
+        (
+            "/api/v1/label/quantile/values",
+            Some("go_gc_duration_seconds"),
+        ),
+        ("/api/v1/label/job/values", Some("up")),
+    ]
 }

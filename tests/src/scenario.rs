@@ -3,10 +3,10 @@
 //! [`crate::queries`] is evaluated by both at the same times and the answers are compared.
 
 use crate::client::PromApi;
-use crate::compare::compare_data;
+use crate::compare::{compare_data, compare_sets};
 use crate::env::{require, SKIP_PROMETHEUS};
 use crate::prometheus::Prometheus;
-use crate::queries::{expressions, RANGE_S, STEP_S};
+use crate::queries::{expressions, metadata_calls, RANGE_S, STEP_S};
 use crate::tempdir::TempDir;
 use lakewatch_server::{DevConfig, DevServer};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -191,11 +191,49 @@ async fn drive(prom: &Prometheus, lakewatch: &DevServer, label: &str) -> Report 
         let range = Some((t - RANGE_S, t, STEP_S));
         compare_one(&prom_api, &lw_api, "range", &expr, range, t, &mut report).await;
     }
+    let exprs = report.total / 2;
+    for (path, selector) in metadata_calls() {
+        let mut params = vec![
+            ("start", crate::client::ts(t - RANGE_S)),
+            ("end", crate::client::ts(t)),
+        ];
+        if let Some(m) = selector {
+            params.push(("match[]", m.to_string()));
+        }
+        let what = format!("{path} match[]={}", selector.unwrap_or(""));
+        let (e, a) = (
+            prom_api.get(path, &params).await,
+            lw_api.get(path, &params).await,
+        );
+        report.total += 1;
+        let outcome = match (e, a) {
+            (Ok(e), Ok(a)) => match (e.data(), a.data()) {
+                (Some(ed), Some(ad)) => compare_sets(ed, ad),
+                _ => Err(format!(
+                    "Prometheus: {:?}, Lakewatch: {:?}",
+                    e.error(),
+                    a.error()
+                )),
+            },
+            (e, a) => Err(format!("call failed: {:?} / {:?}", e.err(), a.err())),
+        };
+        match outcome {
+            Ok(()) => {
+                report.matched += 1;
+                println!("MATCH     meta    {what}");
+            }
+            Err(msg) => {
+                println!("MISMATCH  meta    {what}\n          {msg}");
+                report.mismatches.push(format!("[meta] {what}: {msg}"));
+            }
+        }
+    }
     println!(
-        "[{label}] {}/{} comparisons match Prometheus ({} expressions, evaluated at {t})",
+        "[{label}] {}/{} comparisons match Prometheus ({exprs} expressions as instant and range \
+         queries, {} metadata calls; evaluated at {t})",
         report.matched,
         report.total,
-        report.total / 2
+        report.total - 2 * exprs
     );
     report
 }

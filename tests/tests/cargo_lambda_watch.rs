@@ -73,7 +73,11 @@ async fn watch_routes_real_paths_to_the_functions() {
         async move { http.get(&url).send().await.is_ok() }
     })
     .await;
-    assert!(up, "cargo lambda watch did not listen\n{}", watch.log_tail(3000));
+    assert!(
+        up,
+        "cargo lambda watch did not listen\n{}",
+        watch.log_tail(3000)
+    );
 
     // Remote write through the router; the first request compiles the function.
     let now_ms = SystemTime::now()
@@ -113,7 +117,12 @@ async fn watch_routes_real_paths_to_the_functions() {
     for prefix in ["", "/prometheus"] {
         let api = PromApi::new(&format!("{base}{prefix}"), Some("watch"));
         let v = api.scalar_value("watch_e2e", now_ms as f64 / 1000.0).await;
-        assert_eq!(v, Some(42.0), "query via {prefix}/api/v1/query\n{}", watch.log_tail(3000));
+        assert_eq!(
+            v,
+            Some(42.0),
+            "query via {prefix}/api/v1/query\n{}",
+            watch.log_tail(3000)
+        );
     }
 
     // The compactor function is invoked through the runtime API, as EventBridge would.

@@ -154,3 +154,44 @@ pub fn compare(ours: &[u8], theirs: &[u8]) -> Result<Comparison, String> {
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(series: &[(&str, &[(f64, &str)])]) -> Vec<u8> {
+        let result: Vec<serde_json::Value> = series
+            .iter()
+            .map(|(route, pts)| {
+                serde_json::json!({
+                    "metric": {"route": route},
+                    "values": pts.iter().map(|(t, v)| serde_json::json!([t, v])).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "status": "success",
+            "data": {"resultType": "matrix", "result": result}
+        }))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn equal_within_tolerance() {
+        let a = body(&[("a", &[(1.0, "1"), (2.0, "0.30000000000000004")])]);
+        let b = body(&[("a", &[(1.0, "1"), (2.0, "0.3")])]);
+        let c = compare(&a, &b).unwrap_or_default();
+        assert!(c.ok(), "{c:?}");
+        assert_eq!(c.points, 2);
+    }
+
+    #[test]
+    fn detects_value_and_series_differences() {
+        let a = body(&[("a", &[(1.0, "1")]), ("b", &[(1.0, "2")])]);
+        let b = body(&[("a", &[(1.0, "1.5")])]);
+        let c = compare(&a, &b).unwrap_or_default();
+        assert!(!c.ok());
+        assert_eq!((c.ours_series, c.theirs_series), (2, 1));
+        assert_eq!(c.mismatched, 2);
+    }
+}

@@ -1,15 +1,22 @@
 //! CPU time of the calling thread, so that one-core rates are not skewed by other processes
-//! competing for the (shared) cores: Linux `/proc/thread-self/schedstat`, first field =
-//! nanoseconds this thread spent running on a CPU.
+//! competing for the (shared) cores: POSIX `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`
+//! (nanosecond resolution, unlike `/proc/thread-self/schedstat`, which is only refreshed at
+//! scheduler ticks).
 
 use std::time::Duration;
 
-/// Nanoseconds of CPU time used by this thread so far (`None` if the file is unreadable,
-/// e.g. not Linux).
+/// CPU time used by this thread so far (`None` if the clock is unavailable).
 pub fn thread_cpu() -> Option<Duration> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return None;
+    }
+    Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
 /// The 1-minute load average (`/proc/loadavg`), to show how busy the machine was.

@@ -478,3 +478,57 @@ impl Iterator for Requests<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_and_determinism() {
+        let end = 1_700_000_000_000;
+        let d = generate(400, 0.5, end, 7);
+        assert_eq!(d.series.len(), 400);
+        assert_eq!(d.instances, 2);
+        assert_eq!(d.samples(), 400 * 120);
+        assert!(d.max_time_ms <= end && d.max_time_ms > end - 30_000);
+        let again = generate(400, 0.5, end, 7);
+        assert_eq!(d.series, again.series);
+        // Counters never decrease; buckets are cumulative in `le`.
+        for s in &d.series {
+            let name = s.labels.metric_name().unwrap_or("");
+            if name.ends_with("_total") || name.ends_with("_bucket") {
+                assert!(
+                    s.samples.windows(2).all(|w| w[1].value >= w[0].value),
+                    "{name}"
+                );
+            }
+        }
+        let bucket = |le: &str| {
+            d.series
+                .iter()
+                .find(|s| {
+                    s.labels.get("le") == Some(le)
+                        && s.labels.get("route") == Some(ROUTES[0])
+                        && s.labels.get("instance") == Some("host-000:9100")
+                })
+                .map(|s| s.samples.clone())
+                .unwrap_or_default()
+        };
+        let (lo, hi) = (bucket("0.1"), bucket("+Inf"));
+        assert!(!lo.is_empty());
+        assert!(lo.iter().zip(&hi).all(|(a, b)| a.value <= b.value));
+    }
+
+    #[test]
+    fn requests_cover_every_sample_once() {
+        let d = generate(200, 0.25, 1_700_000_000_000, 1);
+        let reqs: Vec<_> = requests(&d, 150, 0).collect();
+        assert!(reqs.iter().all(|r| r.series.len() <= 150));
+        assert_eq!(
+            reqs.iter().map(|r| r.sample_count()).sum::<usize>(),
+            d.samples()
+        );
+        let capped: usize = requests(&d, 150, 1000).map(|r| r.sample_count()).sum();
+        assert_eq!(capped, 1000);
+    }
+}

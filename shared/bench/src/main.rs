@@ -60,6 +60,9 @@ pub struct Args {
     /// Skip everything that needs promtool/prometheus.
     #[arg(long)]
     pub no_prometheus: bool,
+    /// Run only step 1 (ingest rates).
+    #[arg(long)]
+    pub ingest_only: bool,
     /// Seed of the data generator.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -128,6 +131,11 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
         let r = ingest::run(gen::requests(&d, per, args.ingest_samples))?;
         log(format!("  {r:?}"));
         rep.ingest(r);
+    }
+
+    if args.ingest_only {
+        println!("{}", rep.render());
+        return Ok(());
     }
 
     // 2. At rest.

@@ -167,7 +167,13 @@ impl Report {
             );
             let _ = writeln!(
                 o,
-                "| ↳ Parquet encode only (MetricsBatch → object bytes), {}/req | {} | anchor 8–40 M/s | — | part of the path |",
+                "| ↳ ↳ SeriesMerger only (clone + dedupe + sort, the writer's first step), {}/req | {} | — | — | part of the write |",
+                r.per_request,
+                rate(r.merge_per_s)
+            );
+            let _ = writeln!(
+                o,
+                "| ↳ ↳ Parquet encode only (MetricsBatch → object bytes), {}/req | {} | anchor 8–40 M/s | — | part of the write |",
                 r.per_request,
                 rate(r.encode_per_s)
             );

@@ -72,7 +72,7 @@ pub async fn lakewatch(
             .map_err(|e| format!("write {i}: {e}"))?;
         r.samples += receipt.samples;
         r.l0_objects_written += 1;
-        if (i + 1) % WRITES_PER_COMPACTION == 0 {
+        if (i + 1).is_multiple_of(WRITES_PER_COMPACTION) {
             let c = Instant::now();
             let st = run_once(store, &scheduled)
                 .await

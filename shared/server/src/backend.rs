@@ -56,26 +56,15 @@ impl Backend {
 
     /// Serves one request exactly as the Lambda functions would (same router, same handlers).
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
-        let app = self.app.clone();
-        on_blocking_thread(move || async move { app.handle(req).await })
-            .await
-            .unwrap_or_else(|e| {
-                let mut r = Response::new(Bytes::from(format!("internal error: {e}")));
-                *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                r
-            })
+        self.app.handle(req).await
     }
 
     /// Runs one compaction pass over every tenant (as the `compactor` function does) and
     /// returns a one-line summary.
     pub async fn compact_once(&self) -> Result<String, ServerError> {
-        let store = self.app.store.clone();
-        let opts = self.compaction.clone();
-        let stats =
-            on_blocking_thread(move || async move { compact::run_once(&store, &opts).await })
-                .await
-                .map_err(ServerError::Task)?
-                .map_err(|e| ServerError::Task(format!("compaction: {e}")))?;
+        let stats = compact::run_once(&self.app.store, &self.compaction)
+            .await
+            .map_err(|e| ServerError::Task(format!("compaction: {e}")))?;
         Ok(format!(
             "tenants={} merges={} objects {}->{} retention_dropped={} gc_deleted={} errors={}",
             stats.tenants,
@@ -87,25 +76,6 @@ impl Backend {
             stats.errors
         ))
     }
-}
-
-/// Runs the future made by `make` to completion on a blocking-pool thread of the current tokio
-/// runtime and returns its output.
-///
-/// Why: some futures of the shared crates are not provably `Send` (rustc's higher-ranked
-/// lifetime limitation with closures returning futures, rust-lang/rust#102211), so they cannot
-/// be `tokio::spawn`ed or served by axum directly. `Handle::block_on` has no `Send` bound.
-/// Errors: the task panicked or was cancelled (message returned).
-async fn on_blocking_thread<F, Fut, T>(make: F) -> Result<T, String>
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = T>,
-    T: Send + 'static,
-{
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || handle.block_on(make()))
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// Encodes `batch` as a Prometheus remote-write 1.0 body: a snappy-compressed (block format)

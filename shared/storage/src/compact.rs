@@ -208,41 +208,32 @@ pub async fn compact_tenant(
 
 /// Splits series on window boundaries: window index → series restricted to it.
 fn split_by_window(series: Vec<TimeSeries>, w: i64) -> BTreeMap<i64, Vec<TimeSeries>> {
+    fn part<'a>(
+        parts: &'a mut BTreeMap<i64, TimeSeries>,
+        labels: &lakewatch_model::Labels,
+        t: i64,
+        w: i64,
+    ) -> &'a mut TimeSeries {
+        parts.entry(t.div_euclid(w)).or_insert_with(|| TimeSeries {
+            labels: labels.clone(),
+            ..Default::default()
+        })
+    }
     let mut out: BTreeMap<i64, Vec<TimeSeries>> = BTreeMap::new();
     for s in series {
         let mut parts: BTreeMap<i64, TimeSeries> = BTreeMap::new();
-        for smp in &s.samples {
-            let k = smp.timestamp_ms.div_euclid(w);
-            parts
-                .entry(k)
-                .or_insert_with(|| TimeSeries {
-                    labels: s.labels.clone(),
-                    ..Default::default()
-                })
+        for smp in s.samples {
+            part(&mut parts, &s.labels, smp.timestamp_ms, w)
                 .samples
-                .push(*smp);
+                .push(smp);
         }
-        for h in &s.histograms {
-            let k = h.0.div_euclid(w);
-            parts
-                .entry(k)
-                .or_insert_with(|| TimeSeries {
-                    labels: s.labels.clone(),
-                    ..Default::default()
-                })
-                .histograms
-                .push(h.clone());
+        for h in s.histograms {
+            part(&mut parts, &s.labels, h.0, w).histograms.push(h);
         }
-        for e in &s.exemplars {
-            let k = e.timestamp_ms.div_euclid(w);
-            parts
-                .entry(k)
-                .or_insert_with(|| TimeSeries {
-                    labels: s.labels.clone(),
-                    ..Default::default()
-                })
+        for e in s.exemplars {
+            part(&mut parts, &s.labels, e.timestamp_ms, w)
                 .exemplars
-                .push(e.clone());
+                .push(e);
         }
         for (k, p) in parts {
             out.entry(k).or_default().push(p);

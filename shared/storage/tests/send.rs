@@ -43,7 +43,8 @@ async fn spawnable() {
         r.exemplars(&t, &sets, 0, 1).await.unwrap();
         r.metadata(&t).await.unwrap();
     });
-    let b = tokio::spawn(async move { run_once(&s2, &CompactionOptions::default()).await.unwrap() });
+    let b =
+        tokio::spawn(async move { run_once(&s2, &CompactionOptions::default()).await.unwrap() });
     a.await.unwrap();
     b.await.unwrap();
 }
