@@ -185,7 +185,11 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
     };
 
     // 3. Queries.
-    let app = App::new(store, AuthConfig::disabled(), QueryConfig::default());
+    let app = App::new(
+        store.clone(),
+        AuthConfig::disabled(),
+        QueryConfig::default(),
+    );
     let prom = if prom_ok {
         match proc::Prometheus::start(&blocks, work, Duration::from_secs(120)) {
             Ok(p) => {
@@ -220,6 +224,19 @@ fn run(args: &Args, work: &std::path::Path) -> Result<(), String> {
         rep.query(q, ours, theirs, cmp);
     }
     drop(prom);
+    if let Some(spec) = query::dashboard(&d)
+        .into_iter()
+        .find(|q| q.name == "one instance memory")
+    {
+        match query::storage_select(&rt, &store, &spec, args.reps) {
+            Ok((t, series, samples)) => rep.note(format!(
+                "storage alone for \"one instance memory\" (MetricsReader::select, {series} series, {samples} samples): median {:.1} ms, p90 {:.1} ms",
+                t.median(),
+                t.p90()
+            )),
+            Err(e) => rep.note(format!("storage select failed: {e}")),
+        }
+    }
     println!("{}", rep.render());
     Ok(())
 }

@@ -195,3 +195,32 @@ pub fn prometheus_query(port: u16, path: &str) -> Result<Vec<u8>, String> {
     }
     Ok(body)
 }
+
+/// Storage-only cost of the selective panel: `MetricsReader::select` of
+/// `process_resident_memory_bytes{instance="host-000:9100"}` over `spec`'s range plus the
+/// 5 min lookback, timed like a query. Returns the timings and the (series, samples) found.
+pub fn storage_select(
+    rt: &tokio::runtime::Runtime,
+    store: &lakewatch_storage::Store,
+    spec: &QuerySpec,
+    reps: usize,
+) -> Result<(Timing, usize, usize), String> {
+    use lakewatch_model::{LabelMatcher, MatchOp, TenantId};
+    let m = |n: &str, v: &str| LabelMatcher::new(MatchOp::Equal, n, v).map_err(|e| e.to_string());
+    let matchers = vec![
+        m("__name__", "process_resident_memory_bytes")?,
+        m("instance", "host-000:9100")?,
+    ];
+    let reader = lakewatch_storage::MetricsReader::new(store.clone());
+    let tenant = TenantId::anonymous();
+    let (mint, maxt) = (spec.start_s * 1000 - 300_000, spec.end_s * 1000);
+    let mut found = (0, 0);
+    let (t, _) = time_runs(reps, Duration::from_secs(30), || {
+        let v = rt
+            .block_on(reader.select(&tenant, &matchers, mint, maxt))
+            .map_err(|e| e.to_string())?;
+        found = (v.len(), v.iter().map(|s| s.samples.len()).sum());
+        Ok(Vec::new())
+    })?;
+    Ok((t, found.0, found.1))
+}

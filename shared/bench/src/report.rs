@@ -239,7 +239,7 @@ impl Report {
                 .collect();
             let _ = writeln!(
                 o,
-                "- Lakewatch at rest: {} samples, {} L0 writes in {:.1} s ({}/s incl. file store + manifest), compaction {:.1} s ({} merges); live objects {}; objects total {}; manifest {} B (not counted)",
+                "- Lakewatch at rest: {} samples, {} L0 writes in {:.1} s ({} wall, incl. file store + manifest commits), compaction {:.1} s ({} merges); live objects {}; objects total {}; manifest {} B (not counted)",
                 l.samples,
                 l.l0_objects_written,
                 l.write_secs,
@@ -249,6 +249,22 @@ impl Report {
                 levels.join(", "),
                 mb(l.object_bytes),
                 l.manifest_bytes
+            );
+        }
+        if let Some(l) = &self.lw_rest {
+            let cols: Vec<String> = l
+                .columns
+                .iter()
+                .take(10)
+                .map(|(c, b)| format!("{c} {:.3}", *b as f64 / l.samples.max(1) as f64))
+                .collect();
+            let _ = writeln!(
+                o,
+                "- Lakewatch Parquet columns, bytes/sample (largest 10 of {}; {} rows, {} row groups; the rest is footer/page overhead): {}",
+                l.columns.len(),
+                l.rows,
+                l.row_groups,
+                cols.join(", ")
             );
         }
         if let Some(p) = &self.prom_rest {

@@ -16,6 +16,8 @@ use crate::proc::run_with_timeout;
 use lakewatch_model::{MetricMetadata, MetricsBatch, Signal, TenantId};
 use lakewatch_storage::compact::{run_once, CompactionOptions};
 use lakewatch_storage::{keys, ManifestLog, MetricsWriter, Store};
+use parquet::file::metadata::ParquetMetaDataReader;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -37,6 +39,12 @@ pub struct LakewatchRest {
     pub write_secs: f64,
     pub compact_secs: f64,
     pub merges: usize,
+    /// Compressed bytes per Parquet column (leaf path), summed over the live objects,
+    /// largest first.
+    pub columns: Vec<(String, u64)>,
+    /// Rows and row groups over the live objects.
+    pub rows: u64,
+    pub row_groups: usize,
 }
 
 impl LakewatchRest {
@@ -131,7 +139,35 @@ pub async fn lakewatch(
                 .push((lvl, objs.len(), objs.iter().map(|o| o.size_bytes).sum()));
         }
     }
+    column_sizes(store, &objects, &mut r).await?;
     Ok(r)
+}
+
+/// Fills `columns`, `rows` and `row_groups` from the Parquet footers of `objects`.
+async fn column_sizes(
+    store: &Store,
+    objects: &[(String, object_store::ObjectMeta)],
+    r: &mut LakewatchRest,
+) -> Result<(), String> {
+    let mut cols: BTreeMap<String, u64> = BTreeMap::new();
+    for (key, _) in objects {
+        let bytes = store.get(key).await.map_err(|e| format!("{key}: {e}"))?;
+        let meta = ParquetMetaDataReader::new()
+            .parse_and_finish(&bytes)
+            .map_err(|e| format!("{key}: {e}"))?;
+        r.rows += meta.file_metadata().num_rows().max(0) as u64;
+        r.row_groups += meta.num_row_groups();
+        for rg in meta.row_groups() {
+            for c in rg.columns() {
+                *cols.entry(c.column_path().string()).or_default() +=
+                    c.compressed_size().max(0) as u64;
+            }
+        }
+    }
+    let mut v: Vec<(String, u64)> = cols.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    r.columns = v;
+    Ok(())
 }
 
 /// Prometheus TSDB at-rest figures.
