@@ -27,6 +27,10 @@ fi
 PIP_PKGS=()
 command -v moto_server >/dev/null 2>&1 || PIP_PKGS+=("moto[server]")
 cargo lambda --version >/dev/null 2>&1 || PIP_PKGS+=("cargo-lambda")
+# Real clients and readers used by the ingest and storage tests.
+python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' >/dev/null 2>&1 \
+  || PIP_PKGS+=("opentelemetry-sdk" "opentelemetry-exporter-otlp-proto-http")
+python3 -c 'import duckdb' >/dev/null 2>&1 || PIP_PKGS+=("duckdb")
 if [ "${#PIP_PKGS[@]}" -gt 0 ]; then
   log "installing ${PIP_PKGS[*]} with pip"
   PIP="pip"
