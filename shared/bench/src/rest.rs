@@ -165,7 +165,7 @@ async fn column_sizes(
         }
     }
     let mut v: Vec<(String, u64)> = cols.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|c| std::cmp::Reverse(c.1));
     r.columns = v;
     Ok(())
 }
