@@ -42,12 +42,13 @@ pub(crate) fn over_windows(
 ) -> Vec<StepVec> {
     let mut out: Vec<StepVec> = vec![Vec::new(); steps.len()];
     for s in &m.series {
+        let (mut fc, mut hc) = (Cursor::default(), Cursor::default());
         for (k, o) in out.iter_mut().enumerate() {
             let end = m.ends[k];
             let w = Window {
                 series: s,
-                floats: s.floats_in(end, m.range),
-                hists: s.hists_in(end, m.range),
+                floats: fc.window(&s.floats, end, m.range),
+                hists: hc.window(&s.hists, end, m.range),
                 end,
                 range: m.range,
                 t: steps.ts(k),
@@ -67,6 +68,43 @@ pub(crate) fn over_windows(
         }
     }
     out
+}
+
+/// Bounds of the window `(end - range, end]` in time-sorted points, slid forward from the
+/// previous window (steps usually have increasing ends; a smaller end restarts the scan).
+/// Same slices as `MSeries::floats_in`/`hists_in`, without two binary searches per step.
+struct Cursor {
+    lo: usize,
+    hi: usize,
+    last_end: i64,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
+            lo: 0,
+            hi: 0,
+            last_end: i64::MIN,
+        }
+    }
+}
+
+impl Cursor {
+    fn window<'a, T>(&mut self, pts: &'a [(i64, T)], end: i64, range: i64) -> &'a [(i64, T)] {
+        if end < self.last_end {
+            self.lo = 0;
+            self.hi = 0;
+        }
+        self.last_end = end;
+        while self.hi < pts.len() && pts[self.hi].0 <= end {
+            self.hi += 1;
+        }
+        let start = end.saturating_sub(range);
+        while self.lo < self.hi && pts[self.lo].0 <= start {
+            self.lo += 1;
+        }
+        &pts[self.lo..self.hi]
+    }
 }
 
 /// Maps every sample of an instant vector, dropping `None` results; `__name__` is dropped.

@@ -5,7 +5,7 @@
 use super::{over_windows, scalar_arg, Out, Window};
 use crate::eval::Evaluator;
 use crate::native::Annotation;
-use crate::types::{Steps, Val};
+use crate::types::{MSeries, Steps, Val};
 use crate::QueryError;
 use lakewatch_model::{FloatHistogram, ResetHint};
 use promql_parser::parser::Call;
@@ -41,6 +41,9 @@ pub(crate) fn eval(
     let mut annos: Vec<Annotation> = Vec::new();
     let mut non_counter: Vec<String> = Vec::new();
     let mut ignored: Vec<String> = Vec::new();
+    // Whether the series of the previous window is named like a non-counter (windows come
+    // series by series, so the labels are looked at once per series, not once per step).
+    let mut last: Option<(*const MSeries, Option<String>)> = None;
     let out = over_windows(&m, steps, false, |w| {
         if (name == "deriv" || name == "predict_linear")
             && !w.floats.is_empty()
@@ -50,12 +53,16 @@ pub(crate) fn eval(
         }
         let r = f(w, params[w.k], &mut annos);
         if (name == "rate" || name == "increase") && r.as_ref().is_some_and(|r| r.1.is_none()) {
-            if let Some(n) = w.series.metric.metric_name() {
-                let typed_counter = w.series.metric.get("__type__") == Some("counter");
-                if !typed_counter && !COUNTER_SUFFIXES.iter().any(|s| n.ends_with(s)) {
-                    non_counter.push(n.to_string());
+            let ptr: *const MSeries = w.series;
+            let suspect = match &last {
+                Some((p, n)) if *p == ptr => n.clone(),
+                _ => {
+                    let n = non_counter_name(w.series);
+                    last = Some((ptr, n.clone()));
+                    n
                 }
-            }
+            };
+            non_counter.extend(suspect);
         }
         r
     });
@@ -78,6 +85,14 @@ pub(crate) fn eval(
         );
     }
     Ok(Some(Val::Vector(out)))
+}
+
+/// The metric name of `s` if it is neither typed as a counter nor named like one (Prometheus
+/// annotates `rate`/`increase` of such series).
+fn non_counter_name(s: &MSeries) -> Option<String> {
+    let n = s.metric.metric_name()?;
+    let typed_counter = s.metric.get("__type__") == Some("counter");
+    (!typed_counter && !COUNTER_SUFFIXES.iter().any(|suf| n.ends_with(suf))).then(|| n.to_string())
 }
 
 fn metric_name(w: &Window) -> String {

@@ -1,5 +1,6 @@
-//! `AsyncFileReader` over a [`Store`] object of known size, with a process-wide footer cache
-//! (objects are immutable, so a footer read once stays valid; warm Lambdas skip the footer GET).
+//! `AsyncFileReader` over a [`Store`] object of known size, with process-wide caches of
+//! footers and of the Arrow reader metadata derived from them (objects are immutable, so a
+//! footer read once stays valid; warm Lambdas skip the footer GET and the schema decoding).
 
 use crate::store::Store;
 use bytes::Bytes;
@@ -7,7 +8,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use object_store::path::Path;
 use object_store::ObjectStoreExt;
-use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
@@ -21,9 +22,15 @@ const FOOTER_CACHE_ENTRIES: usize = 4096;
 const FOOTER_PREFETCH: usize = 64 * 1024;
 
 type FooterCache = Mutex<HashMap<String, Arc<ParquetMetaData>>>;
+type ArrowCache = Mutex<HashMap<String, ArrowReaderMetadata>>;
 
 fn cache() -> &'static FooterCache {
     static C: OnceLock<FooterCache> = OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+fn arrow_cache() -> &'static ArrowCache {
+    static C: OnceLock<ArrowCache> = OnceLock::new();
     C.get_or_init(Default::default)
 }
 
@@ -48,6 +55,34 @@ impl StoreObjectReader {
             size,
             cache_key: format!("{}|{}", store.url(), store.path(key)),
         }
+    }
+}
+
+impl StoreObjectReader {
+    /// The object's Arrow reader metadata as `make` derives it from the footer (read with
+    /// `options`), cached per object for the process. Every caller must pass the same
+    /// `options` and `make` (the metrics read path has exactly one).
+    pub async fn arrow_metadata(
+        &mut self,
+        options: &ArrowReaderOptions,
+        make: impl FnOnce(Arc<ParquetMetaData>) -> Result<ArrowReaderMetadata>,
+    ) -> Result<ArrowReaderMetadata> {
+        if let Some(m) = arrow_cache()
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&self.cache_key).cloned())
+        {
+            return Ok(m);
+        }
+        let footer = self.get_metadata(Some(options)).await?;
+        let meta = make(footer)?;
+        if let Ok(mut c) = arrow_cache().lock() {
+            if c.len() >= FOOTER_CACHE_ENTRIES {
+                c.clear();
+            }
+            c.insert(self.cache_key.clone(), meta.clone());
+        }
+        Ok(meta)
     }
 }
 
@@ -108,6 +143,9 @@ impl AsyncFileReader for StoreObjectReader {
 /// Empties the process-wide footer cache (benchmarks measuring cold reads).
 pub fn clear_footer_cache() {
     if let Ok(mut c) = cache().lock() {
+        c.clear();
+    }
+    if let Ok(mut c) = arrow_cache().lock() {
         c.clear();
     }
 }

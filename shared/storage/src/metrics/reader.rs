@@ -2,7 +2,7 @@
 //! reads the rest in parallel and merges them (last write wins per series and timestamp).
 
 use super::decode::{read_object, read_object_metadata, ScanQuery};
-use super::merge::SeriesMerger;
+use super::merge::{normalize_series, SeriesMerger};
 use crate::error::{Result, StorageError};
 use crate::manifest::{ManifestLog, ObjectEntry};
 use crate::store::Store;
@@ -53,6 +53,105 @@ pub(crate) async fn read_merged(
     Ok(merger.finish())
 }
 
+/// Objects up to which a query merges sorted series lists pairwise; beyond, it hashes
+/// (each pairwise merge walks everything merged so far).
+const SORTED_MERGE_MAX_OBJECTS: usize = 16;
+
+/// Whether `ts` needs no `normalize_series`: samples, histograms and exemplars strictly
+/// increasing in time.
+fn strictly_sorted(ts: &TimeSeries) -> bool {
+    ts.samples
+        .windows(2)
+        .all(|w| w[0].timestamp_ms < w[1].timestamp_ms)
+        && ts.histograms.windows(2).all(|w| w[0].0 < w[1].0)
+        && ts
+            .exemplars
+            .windows(2)
+            .all(|w| w[0].timestamp_ms < w[1].timestamp_ms)
+}
+
+/// Joins adjacent series with equal labels in a list sorted by labels (an object normally
+/// holds each series in one run of rows; this keeps a malformed one from duplicating series).
+fn coalesce(series: Vec<TimeSeries>) -> Vec<TimeSeries> {
+    let mut out: Vec<TimeSeries> = Vec::with_capacity(series.len());
+    for ts in series {
+        match out.last_mut() {
+            Some(prev) if prev.labels == ts.labels => {
+                prev.samples.extend(ts.samples);
+                prev.histograms.extend(ts.histograms);
+                prev.exemplars.extend(ts.exemplars);
+            }
+            _ => out.push(ts),
+        }
+    }
+    out
+}
+
+/// Merges two lists of series sorted by labels (distinct labels within each): series in both
+/// get `b`'s data appended after `a`'s (so `b` wins once normalized).
+fn merge_sorted(a: Vec<TimeSeries>, b: Vec<TimeSeries>) -> Vec<TimeSeries> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let ord = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.labels.cmp(&y.labels),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => break,
+        };
+        match ord {
+            std::cmp::Ordering::Less => out.extend(a.next()),
+            std::cmp::Ordering::Greater => out.extend(b.next()),
+            std::cmp::Ordering::Equal => {
+                if let (Some(mut x), Some(y)) = (a.next(), b.next()) {
+                    x.samples.extend(y.samples);
+                    x.histograms.extend(y.histograms);
+                    x.exemplars.extend(y.exemplars);
+                    out.push(x);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Like [`read_merged`], for queries: objects are usually few and large, so each object's
+/// series are sorted by labels and merged pairwise (no hashing or cloning of label sets), and
+/// per-series data is re-sorted only where objects overlap in time. Same result as
+/// `SeriesMerger` (sorted by labels; data sorted by time, last object wins per timestamp;
+/// series without data dropped).
+pub(crate) async fn read_selected(
+    store: &Store,
+    objects: &[ObjectEntry],
+    q: &ScanQuery<'_>,
+) -> Result<Vec<TimeSeries>> {
+    if objects.len() > SORTED_MERGE_MAX_OBJECTS {
+        return read_merged(store, objects, q).await;
+    }
+    let reads: Vec<_> = objects.iter().map(|e| read_object(store, e, q)).collect();
+    let mut results = futures::stream::iter(reads).buffered(PARALLEL_READS);
+    let mut acc: Vec<TimeSeries> = Vec::new();
+    while let Some(mut series) = results.try_next().await? {
+        // Stable: a series split within one object keeps its parts in file order.
+        series.sort_by(|a, b| a.labels.cmp(&b.labels));
+        acc = merge_sorted(acc, coalesce(series));
+    }
+    acc.retain_mut(|ts| {
+        if !strictly_sorted(ts) {
+            normalize_series(ts);
+        }
+        !(ts.samples.is_empty() && ts.histograms.is_empty() && ts.exemplars.is_empty())
+    });
+    Ok(acc)
+}
+
 impl MetricsReader {
     pub fn new(store: Store) -> Self {
         MetricsReader { store }
@@ -71,7 +170,7 @@ impl MetricsReader {
         loop {
             let manifest = log.load().await?;
             let objs = candidates(&manifest.objects, q);
-            match read_merged(&self.store, &objs, q).await {
+            match read_selected(&self.store, &objs, q).await {
                 Err(StorageError::ObjectStore(object_store::Error::NotFound { .. }))
                     if attempt < 2 =>
                 {
@@ -235,5 +334,57 @@ impl MetricsReader {
         }
         out.sort_by(|a, b| a.metric_family_name.cmp(&b.metric_family_name));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lakewatch_model::Sample;
+
+    fn ts(name: &str, pts: &[(i64, f64)]) -> TimeSeries {
+        TimeSeries {
+            labels: Labels::from_pairs([("__name__", name)]),
+            samples: pts
+                .iter()
+                .map(|&(t, v)| Sample {
+                    timestamp_ms: t,
+                    value: v,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn sorted_merge_matches_series_merger() {
+        // Two objects (priority order): overlapping series "b" with one equal timestamp.
+        let a = vec![ts("a", &[(1, 1.0)]), ts("b", &[(1, 1.0), (2, 2.0)])];
+        let b = vec![ts("b", &[(2, 9.0), (3, 3.0)]), ts("c", &[(5, 5.0)])];
+        let mut merger = SeriesMerger::new();
+        for s in a.iter().chain(&b).cloned() {
+            merger.push(s);
+        }
+        let expected = merger.finish();
+        let mut got = merge_sorted(coalesce(a), coalesce(b));
+        got.retain_mut(|ts| {
+            if !strictly_sorted(ts) {
+                normalize_series(ts);
+            }
+            true
+        });
+        assert_eq!(got, expected);
+        assert_eq!(got[1].samples[1].value, 9.0, "later object wins");
+    }
+
+    #[test]
+    fn coalesce_joins_equal_neighbours() {
+        let v = coalesce(vec![
+            ts("a", &[(1, 1.0)]),
+            ts("a", &[(2, 2.0)]),
+            ts("b", &[]),
+        ]);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].samples.len(), 2);
     }
 }

@@ -1,7 +1,7 @@
 //! `MetricsWriter`: one ingest request → one immutable L0 object → one manifest commit.
 
-use super::encode::{encode, EncodeOptions};
-use super::merge::SeriesMerger;
+use super::encode::{encode_sorted, EncodeOptions};
+use super::merge::BatchPlan;
 use crate::error::{Result, StorageError};
 use crate::keys;
 use crate::manifest::{now_ms, ManifestLog, ObjectEntry};
@@ -37,11 +37,12 @@ pub struct MetricsWriter {
 }
 
 impl MetricsWriter {
-    /// A writer with default Parquet options and the default GC grace (10 min).
+    /// A writer with the L0 Parquet options ([`EncodeOptions::l0`]) and the default GC grace
+    /// (10 min).
     pub fn new(store: Store) -> Self {
         MetricsWriter {
             store,
-            encode: EncodeOptions::default(),
+            encode: EncodeOptions::l0(),
             gc_grace: crate::DEFAULT_GC_GRACE,
         }
     }
@@ -69,15 +70,12 @@ impl MetricsWriter {
     /// longer than half the GC grace); on error nothing is visible and the client may retry.
     pub async fn write(&self, tenant: &TenantId, batch: &MetricsBatch) -> Result<WriteReceipt> {
         let started = Instant::now();
-        let mut merger = SeriesMerger::new();
-        for s in &batch.series {
-            merger.push(s.clone());
-        }
-        let series = merger.finish();
-        if series.is_empty() && batch.metadata.is_empty() {
+        // Series are encoded in place; only repeated or unordered ones are copied and merged.
+        let plan = BatchPlan::new(&batch.series);
+        if !plan.has_data() && batch.metadata.is_empty() {
             return Ok(WriteReceipt::default());
         }
-        let enc = encode(&series, &batch.metadata, &self.encode)?;
+        let enc = encode_sorted(&plan.refs(), &batch.metadata, &self.encode)?;
         let id = ulid::Ulid::new().to_string();
         let key = keys::object_key(tenant, Signal::Metrics, 0, &id);
         let size = enc.bytes.len() as u64;
