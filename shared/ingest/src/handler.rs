@@ -255,13 +255,7 @@ async fn otlp_inner(
     let raw = otlp::decompress(req.headers(), req.body(), ctx.limits.max_body_bytes)?;
     let msg = otlp::decode_body(&raw, format)?;
     let tr = otlp::translate(&msg, now_ms(), &ctx.limits).map_err(IngestError::bad_request)?;
-    if tr.batch.series.len() > ctx.limits.max_series_per_request {
-        return Err(IngestError::bad_request(format!(
-            "too many series in request: {} (limit {}, LAKEWATCH_MAX_SERIES_PER_REQUEST)",
-            tr.batch.series.len(),
-            ctx.limits.max_series_per_request
-        )));
-    }
+    ctx.limits.check_series_count(tr.batch.series.len())?;
     if !tr.warnings.is_empty() {
         tracing::warn!(tenant = %tenant, warnings = ?tr.warnings, "warnings translating OTLP metrics");
     }

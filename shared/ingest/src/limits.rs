@@ -58,6 +58,17 @@ impl Default for IngestLimits {
 }
 
 impl IngestLimits {
+    /// Rejects a request carrying more than `max_series_per_request` series (400).
+    pub fn check_series_count(&self, n: usize) -> Result<(), crate::IngestError> {
+        if n > self.max_series_per_request {
+            return Err(crate::IngestError::bad_request(format!(
+                "too many series in request: {n} (limit {}, LAKEWATCH_MAX_SERIES_PER_REQUEST)",
+                self.max_series_per_request
+            )));
+        }
+        Ok(())
+    }
+
     /// Reads the `LAKEWATCH_*` variables above; unset or unparsable values keep the default
     /// (an unparsable value is reported in the returned warnings).
     pub fn from_env() -> (Self, Vec<String>) {

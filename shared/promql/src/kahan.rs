@@ -1,17 +1,7 @@
 //! Kahan–Neumaier compensated summation, as Prometheus `kahanSumInc`.
 
 /// Adds `inc` to `sum` with compensation `c`; returns the new `(sum, c)`.
-pub(crate) fn inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
-    let t = sum + inc;
-    let c = if t.is_infinite() {
-        0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
-    } else {
-        c + ((inc - t) + sum)
-    };
-    (t, c)
-}
+pub(crate) use lakewatch_model::histogram::kahan_inc as inc;
 
 /// Compensated sum of `xs` (Prometheus `sum_over_time`).
 pub(crate) fn sum(xs: impl IntoIterator<Item = f64>) -> f64 {

@@ -108,13 +108,7 @@ pub fn decode_v1(
     now_ms: i64,
     limits: &IngestLimits,
 ) -> Result<MetricsBatch, IngestError> {
-    if req.timeseries.len() > limits.max_series_per_request {
-        return Err(IngestError::bad_request(format!(
-            "too many series in request: {} (limit {}, LAKEWATCH_MAX_SERIES_PER_REQUEST)",
-            req.timeseries.len(),
-            limits.max_series_per_request
-        )));
-    }
+    limits.check_series_count(req.timeseries.len())?;
     let mut series = Vec::with_capacity(req.timeseries.len());
     for ts in req.timeseries {
         let s = convert_series(ts, now_ms, limits).map_err(IngestError::bad_request)?;

@@ -147,13 +147,7 @@ pub fn decode_v2(
     now_ms: i64,
     limits: &IngestLimits,
 ) -> Result<V2Decoded, IngestError> {
-    if req.timeseries.len() > limits.max_series_per_request {
-        return Err(IngestError::bad_request(format!(
-            "too many series in request: {} (limit {}, LAKEWATCH_MAX_SERIES_PER_REQUEST)",
-            req.timeseries.len(),
-            limits.max_series_per_request
-        )));
-    }
+    limits.check_series_count(req.timeseries.len())?;
     if !req.timeseries.is_empty() && req.symbols.first().map(|s| s.as_str()) != Some("") {
         return Err(IngestError::bad_request(
             "symbols table must start with an empty string",
