@@ -41,12 +41,7 @@ pub(crate) fn eval(
                             if let Some(caps) = re.captures(&sv) {
                                 let mut res = String::new();
                                 caps.expand(&repl, &mut res);
-                                let mut l = (*s.metric).clone();
-                                l.set(&dst, &res);
-                                s.metric = Arc::new(l);
-                                if dst == "__name__" {
-                                    s.drop_name = false;
-                                }
+                                set_label(&mut s, &dst, &res);
                             }
                             s
                         })
@@ -78,12 +73,7 @@ pub(crate) fn eval(
                                 .map(|n| s.metric.get(n).unwrap_or(""))
                                 .collect::<Vec<_>>()
                                 .join(&sep);
-                            let mut l = (*s.metric).clone();
-                            l.set(&dst, &joined);
-                            s.metric = Arc::new(l);
-                            if dst == "__name__" {
-                                s.drop_name = false;
-                            }
+                            set_label(&mut s, &dst, &joined);
                             s
                         })
                         .collect()
@@ -191,4 +181,15 @@ pub(crate) fn go_quote(n: &str) -> String {
     }
     s.push('"');
     s
+}
+
+/// Sets `dst` to `value` on a sample's labels (as `label_replace`/`label_join` do); writing
+/// `__name__` keeps the name through delayed name removal, as Prometheus 3.
+fn set_label(s: &mut Sample, dst: &str, value: &str) {
+    let mut l = (*s.metric).clone();
+    l.set(dst, value);
+    s.metric = Arc::new(l);
+    if dst == "__name__" {
+        s.drop_name = false;
+    }
 }
