@@ -26,4 +26,8 @@ pub use handler::{
     REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,
 };
 pub use limits::{IngestLimits, NameValidation};
+
+/// Log ingest paths (Loki push JSON/protobuf, legacy alias, Loki-native OTLP logs), all
+/// served by [`handle`].
+pub const LOGS_PATHS: &[&str] = &["/loki/api/v1/push", "/api/prom/push", "/otlp/v1/logs"];
 pub use remote_write::encode_v1;

@@ -5,12 +5,14 @@
 
 pub mod histogram;
 pub mod labels;
+pub mod logs;
 pub mod matcher;
 pub mod metrics;
 pub mod tenant;
 
 pub use histogram::{BucketSpan, FloatHistogram, ResetHint};
 pub use labels::{Label, Labels, METRIC_NAME};
+pub use logs::{LogEntry, LogStream, LogsBatch};
 pub use matcher::{LabelMatcher, MatchOp};
 pub use metrics::{
     is_stale_nan, Exemplar, MetricMetadata, MetricType, MetricsBatch, Sample, TimeSeries,
