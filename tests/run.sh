@@ -31,6 +31,10 @@ cargo lambda --version >/dev/null 2>&1 || PIP_PKGS+=("cargo-lambda")
 python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' >/dev/null 2>&1 \
   || PIP_PKGS+=("opentelemetry-sdk" "opentelemetry-exporter-otlp-proto-http")
 python3 -c 'import duckdb' >/dev/null 2>&1 || PIP_PKGS+=("duckdb")
+# Real Loki clients (tests/tests/loki_clients.rs): the python-logging-loki handler, and protoc
+# (grpcio-tools) + snappy (cramjam) for the protobuf pusher built from tests/proto/push.proto.
+python3 -c 'import logging_loki' >/dev/null 2>&1 || PIP_PKGS+=("python-logging-loki")
+python3 -c 'import grpc_tools, cramjam' >/dev/null 2>&1 || PIP_PKGS+=("grpcio-tools" "cramjam")
 if [ "${#PIP_PKGS[@]}" -gt 0 ]; then
   log "installing ${PIP_PKGS[*]} with pip"
   PIP="pip"

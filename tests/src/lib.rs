@@ -8,9 +8,11 @@
 pub mod client;
 pub mod compare;
 pub mod env;
+pub mod loki;
 pub mod moto;
 pub mod process;
 pub mod prometheus;
+pub mod pyclients;
 pub mod queries;
 pub mod scenario;
 pub mod tempdir;

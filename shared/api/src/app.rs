@@ -1,7 +1,9 @@
-//! [`App`]: the metrics service. Routes the Prometheus query API (also under the Mimir-style
-//! `/prometheus` prefix) and, in [`App::handle`], the ingest routes.
+//! [`App`]: the query service. Routes the Prometheus query API (also under the Mimir-style
+//! `/prometheus` prefix), the Loki query API ([`App::handle_query_logs`]) and, in
+//! [`App::handle`], the ingest routes.
 
 use crate::config::QueryConfig;
+use crate::loki::{self, LokiConfig};
 use crate::middleware;
 use crate::params::Params;
 use crate::prom;
@@ -11,7 +13,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};
 use lakewatch_ingest::{IngestContext, IngestLimits};
 use lakewatch_promql::{Engine, EngineOptions};
-use lakewatch_storage::{resolve_tenants, AuthConfig, AuthError, MetricsReader, Store};
+use lakewatch_storage::{resolve_tenants, AuthConfig, AuthError, LogsReader, MetricsReader, Store};
 
 /// Error type of [`App::from_env`] (boxed so `main` can use `?` with `lambda_http::Error`).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -26,6 +28,10 @@ pub struct App {
     pub config: QueryConfig,
     /// Used by [`App::handle`] for the ingest routes.
     pub ingest: IngestContext,
+    /// Reads logs for the Loki query API.
+    pub logs_reader: LogsReader,
+    /// Limits of the Loki query API (`LAKEWATCH_LOKI_*`).
+    pub loki: LokiConfig,
 }
 
 /// One query-API endpoint.
@@ -150,6 +156,8 @@ impl App {
         });
         App {
             reader: MetricsReader::new(store.clone()),
+            logs_reader: LogsReader::new(store.clone()),
+            loki: LokiConfig::default(),
             ingest: IngestContext::new(store.clone(), auth.clone(), IngestLimits::default()),
             store,
             auth,
@@ -160,12 +168,14 @@ impl App {
 
     /// Builds the app from the environment: `LAKEWATCH_STORE_URL` (default `./data`),
     /// `LAKEWATCH_AUTH_TENANTS`, the `LAKEWATCH_QUERY_*` limits ([`QueryConfig::from_env`]) and
-    /// the ingest limits (`IngestLimits::from_env`, whose warnings are logged).
+    /// the Loki query limits (`LAKEWATCH_LOKI_*`, [`LokiConfig::from_env`]) and the ingest
+    /// limits (`IngestLimits::from_env`, whose warnings are logged).
     pub fn from_env() -> Result<Self, BoxError> {
         let store = Store::from_env()?;
         let auth = AuthConfig::from_env()?;
         let config = QueryConfig::from_env()?;
         let mut app = App::new(store, auth, config);
+        app.loki = LokiConfig::from_env()?;
         let (limits, warnings) = IngestLimits::from_env();
         for w in warnings {
             tracing::warn!("{w}");
@@ -175,13 +185,19 @@ impl App {
     }
 
     /// The all-in-one router: the ingest routes (`/api/v1/write`, `/api/v1/push`,
-    /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`, delegated to `lakewatch_ingest::handle`)
-    /// and every query route of [`App::handle_query_metrics`].
+    /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics` and the log push paths
+    /// `lakewatch_ingest::LOGS_PATHS`, delegated to `lakewatch_ingest::handle`), the Loki
+    /// query routes (`/loki/api/v1/*`, `/api/prom/*`) of [`App::handle_query_logs`], and every
+    /// other route to [`App::handle_query_metrics`].
     pub async fn handle(&self, mut req: Request<Bytes>) -> Response<Bytes> {
         let path = normalize_path(req.uri().path()).to_string();
         let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path.as_str())
-            || lakewatch_ingest::OTLP_PATHS.contains(&path.as_str());
+            || lakewatch_ingest::OTLP_PATHS.contains(&path.as_str())
+            || lakewatch_ingest::LOGS_PATHS.contains(&path.as_str());
         if !is_ingest || req.method() == Method::OPTIONS {
+            if loki::is_loki_path(&path) {
+                return self.handle_query_logs(req).await;
+            }
             return self.handle_query_metrics(req).await;
         }
         let headers = req.headers().clone();
@@ -198,6 +214,12 @@ impl App {
         let headers = req.headers().clone();
         let resp = self.route_query(req).await;
         middleware::finish(&headers, resp)
+    }
+
+    /// The Loki query API (`/loki/api/v1/*`, legacy `/api/prom/*`; see [`crate::loki`] and
+    /// docs/api-logs.md). Errors are Loki's plain-text bodies; CORS and gzip as for metrics.
+    pub async fn handle_query_logs(&self, req: Request<Bytes>) -> Response<Bytes> {
+        loki::handle(self, req).await
     }
 
     async fn route_query(&self, req: Request<Bytes>) -> Response<Bytes> {

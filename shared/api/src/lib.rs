@@ -1,4 +1,5 @@
-//! HTTP APIs: the Prometheus query API and the request plumbing shared by every function.
+//! HTTP APIs: the Prometheus query API, the Loki query API ([`loki`]) and the request
+//! plumbing shared by every function.
 //!
 //! Handlers take `http::Request<bytes::Bytes>` and return `http::Response<bytes::Bytes>`;
 //! [`lambda::serve`] runs such a handler under AWS Lambda, and the local server calls the
@@ -11,6 +12,7 @@ pub mod escape;
 pub mod format;
 pub mod json;
 pub mod lambda;
+pub mod loki;
 pub mod matchers;
 pub mod middleware;
 pub mod params;
@@ -21,5 +23,6 @@ pub mod time;
 
 pub use app::App;
 pub use config::QueryConfig;
+pub use loki::LokiConfig;
 pub use params::Params;
 pub use response::{ApiData, ApiError, ApiResult, ErrorType};

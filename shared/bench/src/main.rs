@@ -4,7 +4,10 @@
 //! 1. remote-write ingest samples/s on one core (full path, decode only, encode only);
 //! 2. bytes/sample at rest after compaction, next to Prometheus TSDB blocks built by promtool;
 //! 3. dashboard range-query latency, Lakewatch in-process vs Prometheus over HTTP, with the
-//!    answers compared.
+//!    answers compared;
+//! 4. with `--logs` (instead of 1–3): log ingest MB/s on one core, logs bytes at rest per raw
+//!    byte after compaction and LogQL needle/volume latency over generated JSON logs
+//!    ([`logs`]).
 //!
 //! See docs/benchmarks.md for the method and the recorded results.
 
@@ -12,6 +15,7 @@ mod compare;
 mod cpu;
 mod gen;
 mod ingest;
+mod logs;
 mod openmetrics;
 mod proc;
 mod query;
@@ -66,6 +70,18 @@ pub struct Args {
     /// Seed of the data generator.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Run the logs benchmark instead of the metrics one (see `logs` module).
+    #[arg(long)]
+    pub logs: bool,
+    /// Megabytes (10^6 bytes) of log lines to generate for `--logs` (`--quick`: at most 64).
+    #[arg(long, default_value_t = 1000.0)]
+    pub logs_mb: f64,
+    /// Hours the generated logs span, ending a minute ago.
+    #[arg(long, default_value_t = 1.0)]
+    pub logs_hours: f64,
+    /// Line bytes per push request, in KiB (Promtail's and Alloy's default batch: 1 MiB).
+    #[arg(long, default_value_t = 1024)]
+    pub logs_batch_kb: usize,
 }
 
 fn now_ms() -> i64 {
@@ -75,7 +91,8 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn log(msg: impl AsRef<str>) {
+/// Progress line on stderr.
+pub fn log(msg: impl AsRef<str>) {
     eprintln!("[bench] {}", msg.as_ref());
 }
 
@@ -86,6 +103,7 @@ fn main() {
         args.hours = args.hours.min(1.0);
         args.reps = args.reps.min(3);
         args.ingest_samples = args.ingest_samples.min(100_000);
+        args.logs_mb = args.logs_mb.min(64.0);
     }
     let work = args.work_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("lakewatch-bench-{}", std::process::id()))
@@ -94,7 +112,12 @@ fn main() {
         eprintln!("cannot create {}: {e}", work.display());
         std::process::exit(2);
     }
-    let code = match run(&args, &work) {
+    let outcome = if args.logs {
+        logs::run(&args, &work)
+    } else {
+        run(&args, &work)
+    };
+    let code = match outcome {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("benchmark failed: {e}");

@@ -1,13 +1,15 @@
-//! What every ingest request needs: the metrics writer, the auth configuration and the limits.
+//! What every ingest request needs: the metrics and logs writers, the auth configuration and the limits.
 
 use crate::limits::IngestLimits;
-use lakewatch_storage::{AuthConfig, MetricsWriter, Store};
+use lakewatch_storage::{AuthConfig, LogsWriter, MetricsWriter, Store};
 
 /// Shared state of the ingest handlers (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct IngestContext {
     /// Writes one batch per request; durable when `write` returns.
     pub writer: MetricsWriter,
+    /// Writes the accepted part of each log push; durable when `write` returns.
+    pub logs_writer: LogsWriter,
     /// Per-tenant credentials (empty = no authentication).
     pub auth: AuthConfig,
     /// Request limits and translation switches.
@@ -18,7 +20,8 @@ impl IngestContext {
     /// A context writing into `store` with the given auth and limits.
     pub fn new(store: Store, auth: AuthConfig, limits: IngestLimits) -> Self {
         IngestContext {
-            writer: MetricsWriter::new(store),
+            writer: MetricsWriter::new(store.clone()),
+            logs_writer: LogsWriter::new(store),
             auth,
             limits,
         }

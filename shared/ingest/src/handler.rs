@@ -110,7 +110,9 @@ async fn write(
     })
 }
 
-/// Routes a request by path to [`handle_remote_write`] or [`handle_otlp`]; other paths 404.
+/// Routes a request by path to [`handle_remote_write`], [`handle_otlp`], or for
+/// [`crate::LOGS_PATHS`] to [`crate::loki::handle_loki_push`] / [`crate::loki::handle_otlp_logs`];
+/// other paths 404.
 /// A trailing `/` and a `/lambda-url/<fn>` prefix are ignored.
 pub async fn handle(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes> {
     let path = req.uri().path();
@@ -127,6 +129,10 @@ pub async fn handle(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes>
         handle_remote_write(req, ctx).await
     } else if OTLP_PATHS.contains(&path) {
         handle_otlp(req, ctx).await
+    } else if path == "/otlp/v1/logs" {
+        crate::loki::handle_otlp_logs(req, ctx).await
+    } else if crate::LOGS_PATHS.contains(&path) {
+        crate::loki::handle_loki_push(req, ctx).await
     } else {
         text(StatusCode::NOT_FOUND, format!("404 page not found: {path}"))
     }

@@ -7,14 +7,19 @@
 //! - [`otlp`]: OTLP body decoding and the Prometheus-3-compatible translation.
 //! - [`handle`], [`handle_remote_write`], [`handle_otlp`]: the HTTP handlers over
 //!   `http::Request<Bytes>` with an [`IngestContext`].
-//! - [`IngestLimits`]: limits read from `LAKEWATCH_*` environment variables.
+//! - [`IngestLimits`]: limits read from `LAKEWATCH_*` environment variables (log limits in
+//!   [`LogsLimits`]).
+//! - [`loki`]: log ingest (Loki push JSON/protobuf, OTLP logs via [`otlp::logs`]) into
+//!   [`lakewatch_model::LogsBatch`] written through `lakewatch_storage::LogsWriter`; pure
+//!   [`decode_push`] and the client-side encoders [`encode_push_protobuf`]/[`encode_push_json`].
 //!
-//! Behaviour and its sources are documented in docs/ingest-metrics.md.
+//! Behaviour and its sources are documented in docs/ingest-metrics.md and docs/ingest-logs.md.
 
 pub mod context;
 pub mod error;
 pub mod handler;
 pub mod limits;
+pub mod loki;
 pub mod otlp;
 pub mod remote_write;
 pub mod validate;
@@ -25,9 +30,14 @@ pub use handler::{
     handle, handle_otlp, handle_remote_write, EXEMPLARS_WRITTEN, HISTOGRAMS_WRITTEN, OTLP_PATHS,
     REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,
 };
-pub use limits::{IngestLimits, NameValidation};
+pub use limits::{IngestLimits, LogsLimits, NameValidation};
+pub use loki::{
+    decode_push, encode_push_json, encode_push_protobuf, handle_loki_push, handle_otlp_logs,
+    PushVersion, Rejection,
+};
 
 /// Log ingest paths (Loki push JSON/protobuf, legacy alias, Loki-native OTLP logs), all
-/// served by [`handle`].
+/// served by [`handle`] ([`handle_loki_push`] for the first two, [`handle_otlp_logs`] for the
+/// last).
 pub const LOGS_PATHS: &[&str] = &["/loki/api/v1/push", "/api/prom/push", "/otlp/v1/logs"];
 pub use remote_write::encode_v1;

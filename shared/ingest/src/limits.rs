@@ -39,6 +39,102 @@ pub struct IngestLimits {
     /// (schema -53) instead of classic `_bucket`/`_sum`/`_count` series, as Prometheus's
     /// `otlp.convert_histograms_to_nhcb` (`LAKEWATCH_OTLP_CONVERT_HISTOGRAMS_TO_NHCB`, default false).
     pub otlp_convert_histograms_to_nhcb: bool,
+    /// Log ingest (Loki push and OTLP logs) limits; see [`LogsLimits`].
+    pub logs: LogsLimits,
+}
+
+/// Loki's per-tenant validation limits (`limits_config`), with Loki's defaults, applied by the
+/// log push handlers. Sizes in **bytes**, ages in **milliseconds**; a 0 size/count disables
+/// that check (as Loki).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsLimits {
+    /// `max_line_size` (`LAKEWATCH_LOGS_MAX_LINE_SIZE`, default 256 KiB = 262 144; accepts
+    /// `256KB`/`1MiB` style values). A longer line is rejected (400 `max entry size …`).
+    pub max_line_size: usize,
+    /// `max_label_names_per_series` (`LAKEWATCH_LOGS_MAX_LABELS`, default 15; `service_name`
+    /// does not count, as in Loki).
+    pub max_label_names_per_series: usize,
+    /// `max_label_name_length` (`LAKEWATCH_LOGS_MAX_LABEL_NAME_LENGTH`, default 1024).
+    pub max_label_name_length: usize,
+    /// `max_label_value_length` (`LAKEWATCH_LOGS_MAX_LABEL_VALUE_LENGTH`, default 2048).
+    pub max_label_value_length: usize,
+    /// Max distinct streams in one push request (`LAKEWATCH_LOGS_MAX_STREAMS_PER_REQUEST`,
+    /// default 10 000). Over it the whole request is refused with 400 (Loki has no such
+    /// per-request limit; its per-tenant stream limit answers 429).
+    pub max_streams_per_request: usize,
+    /// `reject_old_samples_max_age` in ms (`LAKEWATCH_LOGS_REJECT_OLD_SAMPLES_MAX_AGE_MS`,
+    /// default 7 days; 0 = accept any age, as `reject_old_samples: false`).
+    pub reject_old_samples_max_age_ms: i64,
+    /// `creation_grace_period` in ms (`LAKEWATCH_LOGS_CREATION_GRACE_PERIOD_MS`, default 10 min):
+    /// entries newer than now + this are rejected.
+    pub creation_grace_period_ms: i64,
+    /// `max_structured_metadata_size` (`LAKEWATCH_LOGS_MAX_STRUCTURED_METADATA_SIZE`, default
+    /// 64 KiB): sum of name and value bytes per entry.
+    pub max_structured_metadata_size: usize,
+    /// `max_structured_metadata_entries_count` (`LAKEWATCH_LOGS_MAX_STRUCTURED_METADATA_ENTRIES`,
+    /// default 128).
+    pub max_structured_metadata_entries: usize,
+    /// `discover_log_levels` (`LAKEWATCH_LOGS_DISCOVER_LOG_LEVELS`, default true): add
+    /// `detected_level` structured metadata.
+    pub discover_log_levels: bool,
+    /// `discover_service_name` (`LAKEWATCH_LOGS_DISCOVER_SERVICE_NAME`, comma-separated; an
+    /// empty value disables discovery): labels tried, in order, for `service_name`.
+    pub discover_service_name: Vec<String>,
+}
+
+/// Loki's default `discover_service_name` list.
+pub const DEFAULT_DISCOVER_SERVICE_NAME: &[&str] = &[
+    "service",
+    "app",
+    "application",
+    "app_name",
+    "name",
+    "app_kubernetes_io_name",
+    "container",
+    "container_name",
+    "k8s_container_name",
+    "component",
+    "workload",
+    "job",
+    "k8s_job_name",
+];
+
+impl Default for LogsLimits {
+    fn default() -> Self {
+        LogsLimits {
+            max_line_size: 256 << 10,
+            max_label_names_per_series: 15,
+            max_label_name_length: 1024,
+            max_label_value_length: 2048,
+            max_streams_per_request: 10_000,
+            reject_old_samples_max_age_ms: 7 * 24 * 3600 * 1000,
+            creation_grace_period_ms: 10 * 60 * 1000,
+            max_structured_metadata_size: 64 << 10,
+            max_structured_metadata_entries: 128,
+            discover_log_levels: true,
+            discover_service_name: DEFAULT_DISCOVER_SERVICE_NAME
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// Parses a byte size: a plain number, or a number with `B`, `KB`/`KiB`, `MB`/`MiB`, `GB`/`GiB`
+/// (case-insensitive; K/M/G are powers of 1024 as Loki's `flagext.ByteSize`).
+pub fn parse_byte_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: usize = num.parse().ok()?;
+    let mult: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 impl Default for IngestLimits {
@@ -53,6 +149,7 @@ impl Default for IngestLimits {
             otlp_promote_resource_attributes: Vec::new(),
             otlp_keep_identifying_resource_attributes: false,
             otlp_convert_histograms_to_nhcb: false,
+            logs: LogsLimits::default(),
         }
     }
 }
@@ -152,6 +249,75 @@ impl IngestLimits {
                 .filter(|s| !s.is_empty())
                 .collect();
         }
+        logs_from_lookup(&get, &mut l.logs, &mut warnings);
         (l, warnings)
+    }
+}
+
+fn logs_from_lookup(
+    get: &impl Fn(&str) -> Option<String>,
+    l: &mut LogsLimits,
+    warnings: &mut Vec<String>,
+) {
+    let mut size = |key: &str, slot: &mut usize| {
+        if let Some(v) = get(key) {
+            match parse_byte_size(&v) {
+                Some(n) => *slot = n,
+                None => warnings.push(format!("{key}={v:?} is not a byte size; default kept")),
+            }
+        }
+    };
+    size("LAKEWATCH_LOGS_MAX_LINE_SIZE", &mut l.max_line_size);
+    size(
+        "LAKEWATCH_LOGS_MAX_LABELS",
+        &mut l.max_label_names_per_series,
+    );
+    size(
+        "LAKEWATCH_LOGS_MAX_LABEL_NAME_LENGTH",
+        &mut l.max_label_name_length,
+    );
+    size(
+        "LAKEWATCH_LOGS_MAX_LABEL_VALUE_LENGTH",
+        &mut l.max_label_value_length,
+    );
+    size(
+        "LAKEWATCH_LOGS_MAX_STREAMS_PER_REQUEST",
+        &mut l.max_streams_per_request,
+    );
+    size(
+        "LAKEWATCH_LOGS_MAX_STRUCTURED_METADATA_SIZE",
+        &mut l.max_structured_metadata_size,
+    );
+    size(
+        "LAKEWATCH_LOGS_MAX_STRUCTURED_METADATA_ENTRIES",
+        &mut l.max_structured_metadata_entries,
+    );
+    for (key, slot) in [
+        (
+            "LAKEWATCH_LOGS_REJECT_OLD_SAMPLES_MAX_AGE_MS",
+            &mut l.reject_old_samples_max_age_ms,
+        ),
+        (
+            "LAKEWATCH_LOGS_CREATION_GRACE_PERIOD_MS",
+            &mut l.creation_grace_period_ms,
+        ),
+    ] {
+        if let Some(v) = get(key) {
+            match v.trim().parse::<i64>() {
+                Ok(n) => *slot = n,
+                Err(_) => warnings.push(format!("{key}={v:?} is not a number; default kept")),
+            }
+        }
+    }
+    if let Some(v) = get("LAKEWATCH_LOGS_DISCOVER_LOG_LEVELS") {
+        l.discover_log_levels =
+            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+    }
+    if let Some(v) = get("LAKEWATCH_LOGS_DISCOVER_SERVICE_NAME") {
+        l.discover_service_name = v
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
     }
 }

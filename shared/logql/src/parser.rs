@@ -545,7 +545,8 @@ impl Parser {
     }
 
     fn check_regex(&self, re: &str) -> Result<(), ParseError> {
-        regex::Regex::new(re)
+        // Go (RE2) syntax, as Loki compiles it: a stray `{` is a literal there.
+        crate::pipeline::go_regex::compile(re)
             .map(|_| ())
             .map_err(|e| self.err_here(format!("invalid regex {re:?}: {e}")))
     }
@@ -843,7 +844,7 @@ impl Parser {
 fn non_empty_matcher(m: &Matcher) -> bool {
     match m.op {
         MatchOp::Eq => !m.value.is_empty(),
-        MatchOp::Re => regex::Regex::new(&format!("^(?:{})$", m.value))
+        MatchOp::Re => crate::pipeline::go_regex::compile_anchored(&m.value)
             .map(|r| !r.is_match(""))
             .unwrap_or(false),
         _ => false,

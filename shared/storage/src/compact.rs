@@ -1,5 +1,6 @@
-//! Compaction of the metrics signal (DESIGN §5): L0 → L1 → L2 merges, retention and garbage
-//! collection. Safe to run concurrently with ingest, queries and other compactors: every merge
+//! Compaction of the metrics and logs signals (DESIGN §5): L0 → L1 → L2 merges, retention and
+//! garbage collection, planned the same way for both (each signal has its own manifest; only
+//! reading and writing the objects differ: [`crate::metrics`] vs [`crate::logs::merge`]). Safe to run concurrently with ingest, queries and other compactors: every merge
 //! writes new immutable objects and swaps them for its inputs in one manifest commit, which
 //! fails (and is abandoned) if another compactor already removed an input.
 //!
@@ -10,8 +11,9 @@
 //! - **L2**: per window, the L1 objects (and any existing L2) merged into one L2 when at least
 //!   `l1_min_objects` L1 exist or the window ended more than `window_settle` ago.
 //!
-//! Every merge deduplicates (series, timestamp) with last-write-wins (largest source ULID).
-//! Retention drops objects whose newest sample is older than `retention`. Objects leave the
+//! Every merge deduplicates: metrics (series, timestamp) with last-write-wins (largest source
+//! ULID), logs identical entries (stream, timestamp, line, structured metadata). Retention
+//! drops objects whose newest sample / entry is older than `retention`. Objects leave the
 //! manifest as tombstones and are deleted after `gc_grace`; uncommitted objects (failed
 //! writes, lost compaction races) are deleted once their ULID is older than `gc_grace`; old
 //! manifest versions likewise (the newest 10 are always kept).
@@ -19,6 +21,7 @@
 use crate::config::{env_duration, env_usize};
 use crate::error::Result;
 use crate::keys;
+use crate::logs::LogsEncodeOptions;
 use crate::manifest::{now_ms, Manifest, ManifestLog, ObjectEntry};
 use crate::metrics::decode::{read_object_metadata, ScanQuery};
 use crate::metrics::encode::{encode, EncodeOptions};
@@ -54,8 +57,10 @@ pub struct CompactionOptions {
     /// Delay before unreferenced objects and old manifest versions are deleted; must exceed
     /// the longest query (default 10 min; `LAKEWATCH_GC_GRACE`).
     pub gc_grace: Duration,
-    /// Parquet options for the outputs.
+    /// Parquet options for the metrics outputs.
     pub encode: EncodeOptions,
+    /// Parquet options for the logs outputs (default [`LogsEncodeOptions::compacted`]).
+    pub logs_encode: LogsEncodeOptions,
 }
 
 impl Default for CompactionOptions {
@@ -70,6 +75,7 @@ impl Default for CompactionOptions {
             retention: Duration::from_secs(30 * 86400),
             gc_grace: crate::DEFAULT_GC_GRACE,
             encode: EncodeOptions::default(),
+            logs_encode: LogsEncodeOptions::compacted(),
         }
     }
 }
@@ -122,8 +128,10 @@ pub struct CompactionStats {
     pub error_messages: Vec<String>,
 }
 
-/// One compaction pass over every tenant's metrics: retention, L0→L1, L1→L2, GC.
-/// Per-tenant failures are logged and counted in `errors`; listing the tenants can fail the run.
+/// One compaction pass over every tenant's metrics and logs: retention, L0→L1, L1→L2, GC.
+/// Per-tenant (and per-signal) failures are logged and counted in `errors` (messages
+/// `tenant: error` for metrics, `tenant/logs: error` for logs); listing the tenants can fail
+/// the run. The counters of [`CompactionStats`] add up both signals.
 pub async fn run_once(store: &Store, opts: &CompactionOptions) -> Result<CompactionStats> {
     let mut stats = CompactionStats::default();
     for tenant in store.list_tenants().await? {
@@ -133,19 +141,45 @@ pub async fn run_once(store: &Store, opts: &CompactionOptions) -> Result<Compact
             stats.errors += 1;
             stats.error_messages.push(format!("{tenant}: {e}"));
         }
+        if let Err(e) = compact_tenant_logs(store, &tenant, opts, &mut stats).await {
+            tracing::error!(tenant = %tenant, error = %e, "logs compaction failed");
+            stats.errors += 1;
+            stats.error_messages.push(format!("{tenant}/logs: {e}"));
+        }
     }
     Ok(stats)
 }
 
-/// Compacts one tenant's metrics (what [`run_once`] does per tenant).
+/// Compacts one tenant's metrics (what [`run_once`] does per tenant for metrics).
 pub async fn compact_tenant(
     store: &Store,
     tenant: &TenantId,
     opts: &CompactionOptions,
     stats: &mut CompactionStats,
 ) -> Result<()> {
-    let log = ManifestLog::new(store.clone(), tenant.clone(), Signal::Metrics)
-        .with_gc_grace(opts.gc_grace);
+    compact_signal(store, tenant, Signal::Metrics, opts, stats).await
+}
+
+/// Compacts one tenant's logs (what [`run_once`] does per tenant for logs): the same levels,
+/// windows, retention and GC as metrics, on the `logs` manifest; merges drop identical entries.
+pub async fn compact_tenant_logs(
+    store: &Store,
+    tenant: &TenantId,
+    opts: &CompactionOptions,
+    stats: &mut CompactionStats,
+) -> Result<()> {
+    compact_signal(store, tenant, Signal::Logs, opts, stats).await
+}
+
+/// Retention, L0→L1, L1→L2 and GC of one tenant's `signal` (metrics or logs).
+async fn compact_signal(
+    store: &Store,
+    tenant: &TenantId,
+    signal: Signal,
+    opts: &CompactionOptions,
+    stats: &mut CompactionStats,
+) -> Result<()> {
+    let log = ManifestLog::new(store.clone(), tenant.clone(), signal).with_gc_grace(opts.gc_grace);
     let now = now_ms();
     let mut manifest = log.load().await?;
 
@@ -180,7 +214,7 @@ pub async fn compact_tenant(
             .take(opts.l0_max_objects_per_merge.max(1))
             .cloned()
             .collect();
-        if let Some(m) = merge(store, &log, tenant, &inputs, 1, opts, stats).await? {
+        if let Some(m) = merge(store, &log, tenant, signal, &inputs, 1, opts, stats).await? {
             manifest = m;
         }
     }
@@ -199,11 +233,11 @@ pub async fn compact_tenant(
         let l1 = objs.iter().filter(|o| o.level == 1).count();
         let closed = (win + 1) * w + settle < now;
         if l1 >= opts.l1_min_objects.max(1) || (l1 >= 1 && closed) {
-            merge(store, &log, tenant, &objs, 2, opts, stats).await?;
+            merge(store, &log, tenant, signal, &objs, 2, opts, stats).await?;
         }
     }
 
-    gc(store, &log, tenant, opts, stats).await
+    gc(store, &log, tenant, signal, opts, stats).await
 }
 
 /// Splits series on window boundaries: window index → series restricted to it.
@@ -244,15 +278,62 @@ fn split_by_window(series: Vec<TimeSeries>, w: i64) -> BTreeMap<i64, Vec<TimeSer
 
 /// Merges `inputs` into objects of `level` and swaps them in. Returns the committed manifest,
 /// or `None` if nothing was committed (another compactor won).
+#[allow(clippy::too_many_arguments)]
 async fn merge(
     store: &Store,
     log: &ManifestLog,
     tenant: &TenantId,
+    signal: Signal,
     inputs: &[ObjectEntry],
     level: u8,
     opts: &CompactionOptions,
     stats: &mut CompactionStats,
 ) -> Result<Option<Manifest>> {
+    let outputs = match signal {
+        Signal::Logs => {
+            crate::logs::merge::merge_objects(
+                store,
+                tenant,
+                inputs,
+                level,
+                opts.window_ms(),
+                &opts.logs_encode,
+            )
+            .await?
+        }
+        _ => metrics_outputs(store, tenant, inputs, level, opts).await?,
+    };
+    let ids: Vec<String> = inputs.iter().map(|e| e.id.clone()).collect();
+    let mut swapped = false;
+    let committed = log
+        .commit(|m| {
+            swapped = m.swap(&ids, outputs.clone(), now_ms());
+            Ok(swapped)
+        })
+        .await?;
+    if !swapped {
+        stats.conflicts += 1;
+        return Ok(None);
+    }
+    stats.merges += 1;
+    stats.objects_in += inputs.len();
+    stats.objects_out += outputs.len();
+    stats.bytes_in += inputs.iter().map(|e| e.size_bytes).sum::<u64>();
+    stats.bytes_out += outputs.iter().map(|e| e.size_bytes).sum::<u64>();
+    stats.rows_in += inputs.iter().map(|e| e.rows).sum::<u64>();
+    stats.rows_out += outputs.iter().map(|e| e.rows).sum::<u64>();
+    Ok(Some(committed))
+}
+
+/// Reads and merges metrics `inputs`, writes one `level` object per window and returns their
+/// (uncommitted) manifest entries.
+async fn metrics_outputs(
+    store: &Store,
+    tenant: &TenantId,
+    inputs: &[ObjectEntry],
+    level: u8,
+    opts: &CompactionOptions,
+) -> Result<Vec<ObjectEntry>> {
     let mut ordered = inputs.to_vec();
     ordered.sort_by(|a, b| (&a.source_max_id, &a.id).cmp(&(&b.source_max_id, &b.id)));
     let q = ScanQuery::everything();
@@ -306,26 +387,7 @@ async fn merge(
             created_at_ms: created,
         });
     }
-    let ids: Vec<String> = inputs.iter().map(|e| e.id.clone()).collect();
-    let mut swapped = false;
-    let committed = log
-        .commit(|m| {
-            swapped = m.swap(&ids, outputs.clone(), now_ms());
-            Ok(swapped)
-        })
-        .await?;
-    if !swapped {
-        stats.conflicts += 1;
-        return Ok(None);
-    }
-    stats.merges += 1;
-    stats.objects_in += inputs.len();
-    stats.objects_out += outputs.len();
-    stats.bytes_in += inputs.iter().map(|e| e.size_bytes).sum::<u64>();
-    stats.bytes_out += outputs.iter().map(|e| e.size_bytes).sum::<u64>();
-    stats.rows_in += inputs.iter().map(|e| e.rows).sum::<u64>();
-    stats.rows_out += outputs.iter().map(|e| e.rows).sum::<u64>();
-    Ok(Some(committed))
+    Ok(outputs)
 }
 
 /// Deletes tombstoned objects past the grace, orphans older than the grace, old manifests.
@@ -333,6 +395,7 @@ async fn gc(
     store: &Store,
     log: &ManifestLog,
     tenant: &TenantId,
+    signal: Signal,
     opts: &CompactionOptions,
     stats: &mut CompactionStats,
 ) -> Result<()> {
@@ -367,10 +430,7 @@ async fn gc(
         .map(|o| o.key.as_str())
         .chain(manifest.tombstones.iter().map(|t| t.key.as_str()))
         .collect();
-    for (key, _) in store
-        .list(&keys::objects_prefix(tenant, Signal::Metrics))
-        .await?
-    {
+    for (key, _) in store.list(&keys::objects_prefix(tenant, signal)).await? {
         if known.contains(key.as_str()) {
             continue;
         }

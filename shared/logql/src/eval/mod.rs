@@ -5,8 +5,22 @@
 //! asks [`selections`] what to read, fetches it (async, from storage) into a [`MemSource`],
 //! then evaluates synchronously.
 
-use crate::ast::Expr;
+mod binop;
+mod extract;
+mod logs;
+mod range;
+mod step;
+mod vector;
+
+pub use logs::categorize_streams;
+
+use crate::ast::{Expr, LogExpr, MetricExpr, VectorOp};
 use lakewatch_model::{LabelMatcher, Labels, LogStream};
+use std::collections::BTreeMap;
+
+/// Loki's error for a log query run as an instant query.
+pub const ERR_INSTANT_LOG_QUERY: &str =
+    "log queries are not supported as an instant query type, please change your query to a range query type";
 
 /// Evaluation errors; all are client errors (400) except `Internal`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -49,9 +63,29 @@ pub struct MemSource {
 }
 
 impl LogSource for MemSource {
+    /// Streams whose labels satisfy every matcher, restricted to entries in
+    /// `[start_ns, end_ns)`; streams left without entries are omitted.
     fn select(&self, matchers: &[LabelMatcher], start_ns: i64, end_ns: i64) -> Vec<LogStream> {
-        let _ = (matchers, start_ns, end_ns);
-        Vec::new()
+        self.streams
+            .iter()
+            .filter(|s| matchers.iter().all(|m| m.matches_labels(&s.labels)))
+            .filter_map(|s| {
+                let mut entries: Vec<_> = s
+                    .entries
+                    .iter()
+                    .filter(|e| e.timestamp_ns >= start_ns && e.timestamp_ns < end_ns)
+                    .cloned()
+                    .collect();
+                if entries.is_empty() {
+                    return None;
+                }
+                entries.sort_by_key(|e| e.timestamp_ns);
+                Some(LogStream {
+                    labels: s.labels.clone(),
+                    entries,
+                })
+            })
+            .collect()
     }
 }
 
@@ -139,20 +173,220 @@ impl Default for EvalLimits {
     }
 }
 
-/// The stream selectors `expr` reads, with the widened time range each needs (range and
-/// offset included).
+/// The stream selectors `expr` reads, with the time range each needs: `[start, end)` for a
+/// log query; `[start - range - offset, end - offset]` (end exclusive + 1 ns) for each range
+/// aggregation, as Loki's `SelectSamples`. `line_contains` holds the literal `|=` filters
+/// that apply to the stored line ([`crate::Pipeline::line_contains_hints`]): every line the
+/// query can use contains all of them.
+/// Selectors whose regexes do not compile are skipped ([`evaluate`] reports them).
 pub fn selections(expr: &Expr, params: &QueryParams) -> Vec<Selection> {
-    let _ = (expr, params);
-    Vec::new()
+    let mut out = Vec::new();
+    match expr {
+        Expr::Log(log) => push_selection(&mut out, log, params.start_ns, params.end_ns),
+        Expr::Metric(m) => metric_selections(m, params, &mut out),
+    }
+    out
 }
 
-/// Evaluates `expr` over `source`.
+fn metric_selections(m: &MetricExpr, params: &QueryParams, out: &mut Vec<Selection>) {
+    match m {
+        MetricExpr::Range(r) => {
+            let offset = r.offset.unwrap_or(0);
+            push_selection(
+                out,
+                &r.log,
+                params.start_ns - r.range - offset,
+                (params.end_ns - offset).saturating_add(1),
+            );
+        }
+        MetricExpr::Vector(v) => metric_selections(&v.expr, params, out),
+        MetricExpr::Binary(b) => {
+            metric_selections(&b.lhs, params, out);
+            metric_selections(&b.rhs, params, out);
+        }
+        MetricExpr::LabelReplace { expr, .. } => metric_selections(expr, params, out),
+        MetricExpr::Literal(_) | MetricExpr::VectorLit(_) => {}
+    }
+}
+
+fn push_selection(out: &mut Vec<Selection>, log: &LogExpr, start_ns: i64, end_ns: i64) {
+    let Ok(matchers) = extract::to_matchers(&log.selector) else {
+        return;
+    };
+    // A pipeline that does not compile reads nothing useful; `evaluate` reports the error.
+    let line_contains = crate::pipeline::Pipeline::new(&log.pipeline)
+        .map(|p| p.line_contains_hints())
+        .unwrap_or_default();
+    out.push(Selection {
+        matchers,
+        start_ns,
+        end_ns,
+        line_contains,
+    });
+}
+
+/// Evaluates `expr` over `source`, as Loki's engine.
+///
+/// - Log query: [`QueryResult::Streams`] (entries in `[start, end)`, `limit`, `direction`,
+///   `interval`); an instant log query is `BadQuery(ERR_INSTANT_LOG_QUERY)`.
+/// - Metric query: instant (`start == end`, `step == 0`) gives [`QueryResult::Vector`]
+///   (sorted by labels unless the query uses `sort`/`sort_desc`) or [`QueryResult::Scalar`]
+///   for a literal; range gives [`QueryResult::Matrix`] sorted by labels. Point timestamps are
+///   whole milliseconds (expressed in ns), as Loki's.
+///
+/// Errors: `BadQuery` (Loki's parse-time checks, e.g. `topk` parameter, literal legs of set
+/// operators, bad `label_replace` regex), `Pipeline` (a series still carrying `__error__`),
+/// `Limit` (more than `max_series` series, too many points), `Internal` (vector matching
+/// conflicts, a 500 in Loki).
 pub fn evaluate(
     expr: &Expr,
     params: &QueryParams,
     limits: &EvalLimits,
     source: &dyn LogSource,
 ) -> Result<(QueryResult, EvalStats), EvalError> {
-    let _ = (expr, params, limits, source);
-    Err(EvalError::BadQuery("not implemented".into()))
+    let instant = params.start_ns == params.end_ns && params.step_ns == 0;
+    let mut stats = EvalStats::default();
+    let metric = match expr {
+        Expr::Log(log) => {
+            if instant {
+                return Err(EvalError::BadQuery(ERR_INSTANT_LOG_QUERY.into()));
+            }
+            let streams = logs::eval_logs(log, params, source, &mut stats)?;
+            return Ok((QueryResult::Streams(streams), stats));
+        }
+        Expr::Metric(m) => m,
+    };
+    validate(metric)?;
+    if !instant {
+        if params.step_ns <= 0 {
+            return Err(EvalError::BadQuery(
+                "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
+            ));
+        }
+        let points = (params.end_ns - params.start_ns) / params.step_ns;
+        if points > limits.max_points_per_series as i64 {
+            return Err(EvalError::Limit(
+                "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter".into(),
+            ));
+        }
+    }
+    let folded = binop::fold(metric)?;
+    if let MetricExpr::Literal(v) = folded {
+        let start_ms = params.start_ns / 1_000_000;
+        if instant {
+            return Ok((QueryResult::Scalar(start_ms * 1_000_000, v), stats));
+        }
+        let mut points = Vec::new();
+        let mut t = params.start_ns;
+        while t <= params.end_ns {
+            points.push(((t / 1_000_000) * 1_000_000, v));
+            t += params.step_ns;
+        }
+        stats.entries_returned = points.len() as u64;
+        let series = SeriesResult {
+            labels: Labels::default(),
+            points,
+        };
+        return Ok((QueryResult::Matrix(vec![series]), stats));
+    }
+    let mut ctx = step::Ctx {
+        params,
+        source,
+        stats,
+    };
+    let steps = step::eval(&folded, &mut ctx)?;
+    let mut stats = ctx.stats;
+    let limit_err = || {
+        EvalError::Limit(format!(
+            "maximum number of series ({}) reached for a single query; consider reducing query cardinality by adding more specific stream selectors, reducing the time range, or aggregating results with functions like sum(), count() or topk()",
+            limits.max_series
+        ))
+    };
+    if instant {
+        let (ts, vec) = steps
+            .into_iter()
+            .next()
+            .unwrap_or((params.start_ns / 1_000_000, Vec::new()));
+        if vec.len() > limits.max_series {
+            return Err(limit_err());
+        }
+        let mut out: Vec<SeriesResult> = vec
+            .into_iter()
+            .map(|s| SeriesResult {
+                labels: s.labels,
+                points: vec![(ts * 1_000_000, s.value)],
+            })
+            .collect();
+        if !uses_sort(&folded) {
+            out.sort_by(|a, b| a.labels.cmp(&b.labels));
+        }
+        stats.entries_returned = out.len() as u64;
+        return Ok((QueryResult::Vector(out), stats));
+    }
+    let mut series: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
+    for (ts, vec) in steps {
+        if vec.len() > limits.max_series {
+            return Err(limit_err());
+        }
+        for s in vec {
+            if !series.contains_key(&s.labels) && series.len() >= limits.max_series {
+                return Err(limit_err());
+            }
+            series
+                .entry(s.labels)
+                .or_default()
+                .push((ts * 1_000_000, s.value));
+        }
+    }
+    let out: Vec<SeriesResult> = series
+        .into_iter()
+        .map(|(labels, points)| SeriesResult { labels, points })
+        .collect();
+    stats.entries_returned = out.iter().map(|s| s.points.len() as u64).sum();
+    Ok((QueryResult::Matrix(out), stats))
+}
+
+/// Whether the query contains `sort`/`sort_desc` (Loki then keeps the instant vector's order).
+fn uses_sort(m: &MetricExpr) -> bool {
+    match m {
+        MetricExpr::Vector(v) => {
+            matches!(v.op, VectorOp::Sort | VectorOp::SortDesc) || uses_sort(&v.expr)
+        }
+        MetricExpr::Binary(b) => uses_sort(&b.lhs) || uses_sort(&b.rhs),
+        MetricExpr::LabelReplace { expr, .. } => uses_sort(expr),
+        _ => false,
+    }
+}
+
+/// Loki's parse-time checks the parser leaves to us: `topk`/`bottomk` need an integer k > 0.
+fn validate(m: &MetricExpr) -> Result<(), EvalError> {
+    match m {
+        MetricExpr::Vector(v) => {
+            if matches!(v.op, VectorOp::Topk | VectorOp::Bottomk) {
+                let name = if v.op == VectorOp::Topk {
+                    "topk"
+                } else {
+                    "bottomk"
+                };
+                let k = v.param.unwrap_or(0.0);
+                if k.fract() != 0.0 || !k.is_finite() {
+                    return Err(EvalError::BadQuery(format!(
+                        "parse error : invalid parameter {name}({k},"
+                    )));
+                }
+                if k <= 0.0 {
+                    return Err(EvalError::BadQuery(format!(
+                        "parse error : invalid parameter (must be greater than 0) {name}({k}"
+                    )));
+                }
+            }
+            validate(&v.expr)
+        }
+        MetricExpr::Binary(b) => {
+            validate(&b.lhs)?;
+            validate(&b.rhs)
+        }
+        MetricExpr::LabelReplace { expr, .. } => validate(expr),
+        _ => Ok(()),
+    }
 }

@@ -6,6 +6,8 @@ use lakewatch_model::{MetricMetadata, MetricType};
 pub const GATEWAY_JOB: &str = "ai-gateway";
 /// `instance` labels: two gateway replicas share the traffic.
 pub const GATEWAY_INSTANCES: [&str; 2] = ["gateway-0:8000", "gateway-1:8000"];
+/// Distinct API users (`user_id` of the request logs: `user-0001` … `user-0500`).
+pub const USERS: u32 = 500;
 /// `job` and `instance` of the Redis exporter.
 pub const REDIS_JOB: &str = "redis";
 pub const REDIS_INSTANCE: &str = "redis:6379";
@@ -71,7 +73,7 @@ pub const ROUTES: [Route; 5] = [
 ];
 
 /// One model behind a provider: its share of its route kind's traffic and median latency (s).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Model {
     pub name: &'static str,
     pub provider: &'static str,

@@ -1,12 +1,16 @@
 //! Demo traffic: an AI gateway's metrics (HTTP golden signals, model providers, tokens, Redis,
-//! rate limiter) written every `interval` through the real remote-write ingest path, after a
-//! backfill of the last `backfill` so dashboards have data at once.
+//! rate limiter) written every `interval` through the real remote-write ingest path, and one
+//! JSON log line per simulated request pushed through the real Loki push path ([`logs`]; the
+//! lines carry the `trace_id` of the request's exemplars), after a backfill of the last
+//! `backfill` so dashboards and Explore have data at once.
 //!
 //! Everything is written for the default tenant (`anonymous`), so a Grafana datasource without
 //! credentials sees it.
 
 pub mod catalog;
+pub mod logs;
 pub mod random;
+pub mod requests;
 pub mod sim;
 pub mod writer;
 
@@ -46,6 +50,7 @@ pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Rece
     let step_s = step_ms as f64 / 1000.0;
     let mut sim = Simulator::new(opts.seed);
     let mut w = writer::DemoWriter::new(backend.clone());
+    let mut lw = logs::LogsWriter::new(backend.clone());
     let now = now_ms();
     let mut t = (now - opts.backfill.as_millis() as i64) / step_ms * step_ms;
     if let Some(last) = writer::last_demo_timestamp(&backend, now).await {
@@ -57,12 +62,14 @@ pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Rece
     let mut pending = Vec::new();
     let mut steps = 0;
     let mut written = 0usize;
+    let mut lines = 0usize;
     while t <= now {
         pending.extend(sim.step(t, step_s));
         steps += 1;
         t += step_ms;
         if steps == BACKFILL_STEPS_PER_WRITE {
             written += w.write(std::mem::take(&mut pending)).await;
+            lines += lw.write(&sim.take_requests()).await;
             steps = 0;
             if *stop.borrow() {
                 return;
@@ -71,9 +78,14 @@ pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Rece
     }
     if !pending.is_empty() {
         written += w.write(pending).await;
+        lines += lw.write(&sim.take_requests()).await;
     }
-    if written > 0 {
-        tracing::info!(samples = written, "demo backfill written");
+    if written > 0 || lines > 0 {
+        tracing::info!(
+            samples = written,
+            log_lines = lines,
+            "demo backfill written"
+        );
     }
     // Live: one step at each multiple of the interval.
     loop {
@@ -87,6 +99,7 @@ pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Rece
         }
         let series = sim.step(t, step_s);
         w.write(series).await;
+        lw.write(&sim.take_requests()).await;
         t += step_ms;
         // After a long pause (laptop sleep), skip ahead instead of bursting.
         let now = now_ms();

@@ -3,6 +3,7 @@
 
 use super::catalog::{self, Model, RouteKind, HTTP_BUCKETS, INFERENCE_BUCKETS};
 use super::random::{log_normal, poisson, std_normal, trace_id, weighted};
+use super::requests::{Outcome, RequestRecord};
 use lakewatch_model::{Exemplar, Labels, Sample, TimeSeries};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -61,6 +62,8 @@ pub struct Simulator {
     hists: BTreeMap<Labels, Hist>,
     outage: Option<(usize, i64)>,
     spike: Option<(f64, i64)>,
+    /// Requests simulated since the last [`Simulator::take_requests`].
+    requests: Vec<RequestRecord>,
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -76,19 +79,34 @@ impl Simulator {
             hists: BTreeMap::new(),
             outage: None,
             spike: None,
+            requests: Vec::new(),
         }
+    }
+
+    /// The requests simulated since the last call (in simulation order; each carries the
+    /// `trace_id` its exemplars use), for the demo's request logs.
+    pub fn take_requests(&mut self) -> Vec<RequestRecord> {
+        std::mem::take(&mut self.requests)
     }
 
     fn inc(&mut self, l: Labels, by: f64) {
         *self.counters.entry(l).or_insert(0.0) += by;
     }
 
-    fn observe(&mut self, l: Labels, bounds: &'static [f64], v: f64, t_ms: i64, with_trace: bool) {
-        let trace = with_trace.then(|| trace_id(&mut self.rng));
+    /// Observes `v` in the histogram `l`; `trace` (the request's trace id) becomes the
+    /// bucket's exemplar when given.
+    fn observe(
+        &mut self,
+        l: Labels,
+        bounds: &'static [f64],
+        v: f64,
+        t_ms: i64,
+        trace: Option<&str>,
+    ) {
         let h = self.hists.entry(l).or_insert_with(|| Hist::new(bounds));
         let i = h.observe(v);
         if let Some(t) = trace {
-            h.exemplar = Some((i, v, t_ms, t));
+            h.exemplar = Some((i, v, t_ms, t.to_string()));
         }
     }
 
@@ -129,19 +147,24 @@ impl Simulator {
         models[weighted(&mut self.rng, &weights)]
     }
 
-    /// One request through the gateway at `t_ms`; returns (HTTP status, HTTP latency in s).
-    fn request(&mut self, instance: &str, kind: RouteKind, t_ms: i64) -> (&'static str, f64) {
+    /// One request through the gateway at `t_ms` with trace id `trace`; returns (HTTP status,
+    /// HTTP latency in s, what happened).
+    fn request(
+        &mut self,
+        instance: &str,
+        kind: RouteKind,
+        t_ms: i64,
+        trace: &str,
+    ) -> (&'static str, f64, Outcome) {
         let gw = log_normal(&mut self.rng, 0.004, 0.3);
         if kind == RouteKind::Static {
-            let status = if self.rng.random::<f64>() < 0.001 {
-                "500"
-            } else {
-                "200"
-            };
-            return (status, gw);
+            if self.rng.random::<f64>() < 0.001 {
+                return ("500", gw, Outcome::InternalError);
+            }
+            return ("200", gw, Outcome::Served);
         }
         if self.rng.random::<f64>() < 0.005 {
-            return ("400", gw);
+            return ("400", gw, Outcome::BadRequest);
         }
         let limit_p = if self.spike.is_some() { 0.08 } else { 0.01 };
         if self.rng.random::<f64>() < limit_p {
@@ -156,7 +179,7 @@ impl Simulator {
                 ]),
                 1.0,
             );
-            return ("429", gw * 0.5);
+            return ("429", gw * 0.5, Outcome::RateLimited(lt));
         }
         let m = self.pick_model(kind);
         let down = matches!(self.outage, Some((p, _)) if catalog::PROVIDERS[p] == m.provider);
@@ -181,7 +204,14 @@ impl Simulator {
         let mut l = base.to_vec();
         l.push(("__name__", "model_inference_duration_seconds"));
         let with_trace = self.rng.random::<f64>() < 0.2;
-        self.observe(labels(&l), &INFERENCE_BUCKETS, latency, t_ms, with_trace);
+        self.observe(
+            labels(&l),
+            &INFERENCE_BUCKETS,
+            latency,
+            t_ms,
+            with_trace.then_some(trace),
+        );
+        let (mut prompt_tokens, mut completion_tokens) = (0u64, 0u64);
         if !failed {
             let prompt_median = if kind == RouteKind::Embed {
                 180.0
@@ -189,12 +219,14 @@ impl Simulator {
                 450.0
             };
             let prompt = log_normal(&mut self.rng, prompt_median, 0.6).round();
+            prompt_tokens = prompt as u64;
             let mut l = base.to_vec();
             l.push(("__name__", "tokens_used_total"));
             l.push(("type", "prompt"));
             self.inc(labels(&l), prompt);
             if kind == RouteKind::Chat {
                 let completion = log_normal(&mut self.rng, 220.0, 0.7).round();
+                completion_tokens = completion as u64;
                 let mut l = base.to_vec();
                 l.push(("__name__", "tokens_used_total"));
                 l.push(("type", "completion"));
@@ -206,7 +238,19 @@ impl Simulator {
             (true, true) => "502",
             (true, false) => "503",
         };
-        (http_status, latency + gw)
+        let outcome = if failed {
+            Outcome::ProviderError {
+                model: m,
+                provider_down: down,
+            }
+        } else {
+            Outcome::Completed {
+                model: m,
+                prompt_tokens,
+                completion_tokens,
+            }
+        };
+        (http_status, latency + gw, outcome)
     }
 
     /// Advances the gateway by `step_s` seconds ending at `t_ms` (ms since epoch) and returns
@@ -224,7 +268,8 @@ impl Simulator {
                 total_requests += n;
                 for _ in 0..n {
                     let at = t_ms - self.rng.random_range(0..step_ms.max(1));
-                    let (status, latency) = self.request(instance, route.kind, at);
+                    let trace = trace_id(&mut self.rng);
+                    let (status, latency, outcome) = self.request(instance, route.kind, at, &trace);
                     let mut l = vec![
                         ("job", catalog::GATEWAY_JOB),
                         ("instance", instance),
@@ -233,11 +278,31 @@ impl Simulator {
                     ];
                     let with_trace = self.rng.random::<f64>() < 0.1;
                     l.push(("__name__", "http_request_duration_seconds"));
-                    self.observe(labels(&l), &HTTP_BUCKETS, latency, at, with_trace);
+                    self.observe(
+                        labels(&l),
+                        &HTTP_BUCKETS,
+                        latency,
+                        at,
+                        with_trace.then_some(trace.as_str()),
+                    );
                     l.pop();
                     l.push(("__name__", "http_requests_total"));
                     l.push(("method", route.method));
                     self.inc(labels(&l), 1.0);
+                    let user = self.rng.random_range(1..=catalog::USERS);
+                    // Sub-millisecond part of the request's end time, as a real clock has.
+                    let sub_ms_ns = self.rng.random_range(0..1_000_000);
+                    self.requests.push(RequestRecord {
+                        timestamp_ns: at * 1_000_000 + sub_ms_ns,
+                        instance,
+                        method: route.method,
+                        route: route.path,
+                        status,
+                        duration_s: latency,
+                        trace_id: trace,
+                        user_id: format!("user-{user:04}"),
+                        outcome,
+                    });
                 }
             }
         }

@@ -1,12 +1,31 @@
 //! The logs Parquet layout (streams + entries, DESIGN §5): [`LogsWriter`] (ingest) and
 //! [`LogsReader`] (query). Times are **nanoseconds** since the epoch (Loki's unit); the
-//! manifest's `min_time_ms`/`max_time_ms` hold the object's range rounded outwards to ms.
+//! manifest's `min_time_ms`/`max_time_ms` hold the object's range rounded outwards to ms
+//! (min floored, max ceiled).
+//!
+//! - [`schema`]: columns, the footer stream table, ns↔ms helpers.
+//! - [`encode`]: streams → one Parquet object (sorted by stream, then time; deduped).
+//! - [`decode`]: the stream table and the rows of chosen streams of one object.
+//! - [`writer`] / [`reader`]: [`LogsWriter`] and [`LogsReader`].
+//! - [`merge`]: what the compactor does with logs objects.
+//!
+//! Manifest counters of a logs object: `rows` = `samples` = entries, `series` = streams,
+//! `histograms` = `exemplars` = 0, no `metric_names`.
 //!
 //! Schema: `docs/logs-parquet-schema.md`.
 
-use crate::error::Result;
-use crate::store::Store;
-use lakewatch_model::{LabelMatcher, Labels, LogStream, LogsBatch, TenantId};
+pub mod decode;
+pub mod encode;
+pub mod merge;
+pub mod reader;
+pub mod schema;
+pub mod writer;
+
+pub use encode::LogsEncodeOptions;
+pub use reader::LogsReader;
+pub use writer::LogsWriter;
+
+use lakewatch_model::{LabelMatcher, Labels};
 
 /// What a successful [`LogsWriter::write`] stored. Everything counted here is durable.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,34 +36,12 @@ pub struct LogsWriteReceipt {
     pub key: String,
     /// Manifest version that made the object visible (0 if none).
     pub manifest_version: u64,
-    /// Distinct streams and entries stored.
+    /// Distinct streams and entries stored (after merging equal streams and dropping
+    /// duplicate entries within the batch).
     pub streams: u64,
     pub entries: u64,
     /// Size of the object in bytes.
     pub bytes: u64,
-}
-
-/// Writes logs batches for ingest: one batch → one L0 object → one manifest commit. Cheap to
-/// clone.
-#[derive(Debug, Clone)]
-pub struct LogsWriter {
-    store: Store,
-}
-
-impl LogsWriter {
-    pub fn new(store: Store) -> Self {
-        LogsWriter { store }
-    }
-
-    /// Writes one batch as one L0 object and commits it to the tenant's logs manifest;
-    /// returns only when both are durable. Streams with equal labels are merged; entries with
-    /// the same (stream, timestamp, line, structured metadata) are kept once.
-    pub async fn write(&self, tenant: &TenantId, batch: &LogsBatch) -> Result<LogsWriteReceipt> {
-        let _ = (&self.store, tenant, batch);
-        Err(crate::error::StorageError::InvalidBatch(
-            "logs storage not implemented yet".into(),
-        ))
-    }
 }
 
 /// One selection of log entries.
@@ -70,48 +67,4 @@ pub struct StreamStats {
     pub bytes: u64,
     /// Objects ("chunks") holding the stream in the range.
     pub chunks: u64,
-}
-
-/// Reads logs for the query API. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct LogsReader {
-    store: Store,
-}
-
-impl LogsReader {
-    pub fn new(store: Store) -> Self {
-        LogsReader { store }
-    }
-
-    /// Matching streams with their entries in `[start_ns, end_ns)`: streams sorted by labels,
-    /// entries ascending by timestamp, duplicates (same timestamp, line and metadata) once.
-    pub async fn select(&self, tenant: &TenantId, sel: &LogSelect) -> Result<Vec<LogStream>> {
-        let _ = (&self.store, tenant, sel);
-        Ok(Vec::new())
-    }
-
-    /// Label sets of the streams with at least one entry in `[start_ns, end_ns)` matching
-    /// `matchers` (all streams if empty), sorted.
-    pub async fn series(
-        &self,
-        tenant: &TenantId,
-        matchers: &[LabelMatcher],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<Labels>> {
-        let _ = (tenant, matchers, start_ns, end_ns);
-        Ok(Vec::new())
-    }
-
-    /// Per-stream entry and byte counts in `[start_ns, end_ns)`, sorted by labels.
-    pub async fn stream_stats(
-        &self,
-        tenant: &TenantId,
-        matchers: &[LabelMatcher],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<StreamStats>> {
-        let _ = (tenant, matchers, start_ns, end_ns);
-        Ok(Vec::new())
-    }
 }

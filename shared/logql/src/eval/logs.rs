@@ -1,0 +1,263 @@
+//! Log (streams) queries, as Loki's `readStreams` over its merge iterator: entries in
+//! `[start, end)` merged across streams in the query direction (equal timestamps ordered by
+//! label string), `interval` thinning, at most `limit` entries, grouped into streams by
+//! their final label set, streams sorted by label string.
+
+use super::extract::{count_read, to_matchers};
+use super::{Direction, EvalError, EvalStats, LogSource, QueryParams, ResultEntry, ResultStream};
+use crate::ast::LogExpr;
+use crate::pipeline::{Pipeline, Processed};
+use lakewatch_model::{Labels, LogStream};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::rc::Rc;
+
+/// The next entry of one stream after the pipeline, waiting in the merge heap.
+struct Head {
+    ts: i64,
+    key: Rc<str>,
+    labels: Labels,
+    stream: usize,
+    pos: usize,
+    processed: Processed,
+    forward: bool,
+}
+
+impl Head {
+    /// Loki's merge order: timestamp in the query direction, then label string ascending,
+    /// then stream, then storage order in the direction.
+    fn order(&self, o: &Self) -> Ordering {
+        let by_ts = if self.forward {
+            self.ts.cmp(&o.ts)
+        } else {
+            o.ts.cmp(&self.ts)
+        };
+        let by_pos = if self.forward {
+            self.pos.cmp(&o.pos)
+        } else {
+            o.pos.cmp(&self.pos)
+        };
+        by_ts
+            .then_with(|| self.key.cmp(&o.key))
+            .then_with(|| self.stream.cmp(&o.stream))
+            .then(by_pos)
+    }
+}
+
+impl PartialEq for Head {
+    fn eq(&self, o: &Self) -> bool {
+        self.order(o) == Ordering::Equal
+    }
+}
+impl Eq for Head {}
+impl PartialOrd for Head {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Head {
+    /// Reversed so that `BinaryHeap` (a max-heap) pops the next entry to return.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.order(self)
+    }
+}
+
+/// Per-stream read state: next position and the last label set seen (its string is reused).
+struct Cursor {
+    next: Option<usize>,
+    last: Option<(Labels, Rc<str>)>,
+}
+
+struct Merge<'a> {
+    streams: Vec<LogStream>,
+    cursors: Vec<Cursor>,
+    pipeline: Pipeline,
+    /// The pipeline has line filters only.
+    filters_only: bool,
+    forward: bool,
+    start_ns: i64,
+    end_ns: i64,
+    stats: &'a mut EvalStats,
+}
+
+impl Merge<'_> {
+    /// The next entry of stream `si` (in the direction) that is in range and passes the
+    /// pipeline.
+    fn advance(&mut self, si: usize) -> Option<Head> {
+        loop {
+            let pos = self.cursors[si].next?;
+            let stream = &self.streams[si];
+            self.cursors[si].next = if self.forward {
+                (pos + 1 < stream.entries.len()).then_some(pos + 1)
+            } else {
+                pos.checked_sub(1)
+            };
+            let e = &stream.entries[pos];
+            if e.timestamp_ns < self.start_ns || e.timestamp_ns >= self.end_ns {
+                continue;
+            }
+            count_read(self.stats, &e.line, &e.structured_metadata);
+            let processed = if self.filters_only && e.structured_metadata.is_empty() {
+                // Labels cannot change: skip the pipeline's label handling.
+                self.pipeline.test_line(&e.line).then(|| Processed {
+                    line: e.line.clone(),
+                    stream: stream.labels.clone(),
+                    ..Processed::default()
+                })
+            } else {
+                self.pipeline.process(
+                    e.timestamp_ns,
+                    &e.line,
+                    &stream.labels,
+                    &e.structured_metadata,
+                )
+            };
+            let Some(p) = processed else {
+                continue;
+            };
+            self.stats.post_filter_lines += 1;
+            let labels = p.labels();
+            let cursor = &mut self.cursors[si];
+            let key = match &cursor.last {
+                Some((l, k)) if *l == labels => k.clone(),
+                _ => {
+                    let k: Rc<str> = Rc::from(labels.to_string());
+                    cursor.last = Some((labels.clone(), k.clone()));
+                    k
+                }
+            };
+            return Some(Head {
+                ts: e.timestamp_ns,
+                key,
+                labels,
+                stream: si,
+                pos,
+                processed: p,
+                forward: self.forward,
+            });
+        }
+    }
+}
+
+/// Evaluates a log query, lazily: entries are run through the pipeline only until `limit`
+/// entries are chosen.
+pub(crate) fn eval_logs(
+    log: &LogExpr,
+    params: &QueryParams,
+    source: &dyn LogSource,
+    stats: &mut EvalStats,
+) -> Result<Vec<ResultStream>, EvalError> {
+    let matchers = to_matchers(&log.selector)?;
+    let pipeline = Pipeline::new(&log.pipeline)?;
+    let forward = params.direction == Direction::Forward;
+    let mut streams = source.select(&matchers, params.start_ns, params.end_ns);
+    for s in &mut streams {
+        if !s
+            .entries
+            .windows(2)
+            .all(|w| w[0].timestamp_ns <= w[1].timestamp_ns)
+        {
+            s.entries.sort_by_key(|e| e.timestamp_ns);
+        }
+    }
+    let cursors = streams
+        .iter()
+        .map(|s| Cursor {
+            next: match (s.entries.len(), forward) {
+                (0, _) => None,
+                (_, true) => Some(0),
+                (n, false) => Some(n - 1),
+            },
+            last: None,
+        })
+        .collect();
+    let n = streams.len();
+    let mut merge = Merge {
+        streams,
+        cursors,
+        filters_only: pipeline.line_filters_only(),
+        pipeline,
+        forward,
+        start_ns: params.start_ns,
+        end_ns: params.end_ns,
+        stats,
+    };
+    let mut heap = BinaryHeap::with_capacity(n);
+    if params.limit > 0 {
+        for si in 0..n {
+            if let Some(h) = merge.advance(si) {
+                heap.push(h);
+            }
+        }
+    }
+    let interval = params.interval_ns;
+    let mut last: Option<i64> = None;
+    let mut taken = 0usize;
+    let mut out: BTreeMap<Rc<str>, ResultStream> = BTreeMap::new();
+    while taken < params.limit {
+        let Some(head) = heap.pop() else { break };
+        if let Some(next) = merge.advance(head.stream) {
+            heap.push(next);
+        }
+        let keep = match (interval, last) {
+            (0, _) | (_, None) => true,
+            (i, Some(l)) if forward => head.ts >= l + i,
+            (i, Some(l)) => head.ts <= l - i,
+        };
+        if !keep {
+            continue;
+        }
+        last = Some(head.ts);
+        taken += 1;
+        out.entry(head.key)
+            .or_insert_with(|| ResultStream {
+                labels: head.labels,
+                entries: Vec::new(),
+            })
+            .entries
+            .push(ResultEntry {
+                timestamp_ns: head.ts,
+                line: head.processed.line,
+                structured_metadata: head.processed.structured_metadata,
+                parsed: head.processed.parsed,
+            });
+    }
+    merge.stats.entries_returned = taken as u64;
+    Ok(out.into_values().collect())
+}
+
+/// Regroups a streams result for the `categorize-labels` encoding, as Loki's
+/// `CategorizeLabelsIterator`: a stream's labels are the entries' labels minus their
+/// structured metadata and parsed labels; entries keep their categories and the query
+/// direction's order; streams are sorted by label string.
+pub fn categorize_streams(streams: &[ResultStream], direction: Direction) -> Vec<ResultStream> {
+    let mut out: BTreeMap<String, ResultStream> = BTreeMap::new();
+    for s in streams {
+        for e in &s.entries {
+            let stream_labels = lakewatch_model::Labels::from_pairs(
+                s.labels
+                    .iter()
+                    .filter(|l| {
+                        e.structured_metadata.get(&l.name).is_none()
+                            && e.parsed.get(&l.name).is_none()
+                    })
+                    .map(|l| (l.name.clone(), l.value.clone())),
+            );
+            out.entry(stream_labels.to_string())
+                .or_insert_with(|| ResultStream {
+                    labels: stream_labels,
+                    entries: Vec::new(),
+                })
+                .entries
+                .push(e.clone());
+        }
+    }
+    let mut out: Vec<ResultStream> = out.into_values().collect();
+    for s in &mut out {
+        match direction {
+            Direction::Forward => s.entries.sort_by_key(|e| e.timestamp_ns),
+            Direction::Backward => s.entries.sort_by_key(|e| std::cmp::Reverse(e.timestamp_ns)),
+        }
+    }
+    out
+}
