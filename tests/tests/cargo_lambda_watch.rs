@@ -1,7 +1,8 @@
 //! `cargo lambda watch` with the router table of the root `Cargo.toml`: a remote-write request
 //! to the real path `/api/v1/write` reaches the `ingest-metrics` function, a PromQL query to
 //! `/api/v1/query` (and `/prometheus/api/v1/query`) reaches `query-metrics` and sees the
-//! sample, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
+//! sample, a Loki push to `/loki/api/v1/push` reaches `ingest-logs` and a LogQL query
+//! `query-logs`, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
 //! Needs `cargo lambda` (`pip install cargo-lambda`; `bash tests/run.sh` installs it); set
 //! `LAKEWATCH_E2E_SKIP_LAMBDA=1` to skip.
 
@@ -124,6 +125,47 @@ async fn watch_routes_real_paths_to_the_functions() {
             watch.log_tail(3000)
         );
     }
+
+    // A Loki push reaches `ingest-logs`, a LogQL query `query-logs`.
+    let now_ns = now_ms as i128 * 1_000_000;
+    let push = serde_json::json!({"streams": [{
+        "stream": {"job": "e2e", "service_name": "watch"},
+        "values": [[(now_ns - 1_000_000_000).to_string(), "level=info msg=\"from watch\""]]
+    }]});
+    let r = http
+        .post(format!("{base}/loki/api/v1/push"))
+        .header("Content-Type", "application/json")
+        .header("X-Scope-OrgID", "watch")
+        .body(push.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /loki/api/v1/push: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(
+        r.status().as_u16(),
+        204,
+        "loki push: {}\n{}",
+        r.text().await.unwrap_or_default(),
+        watch.log_tail(3000)
+    );
+    let logs = PromApi::new(&base, Some("watch"));
+    let resp = logs
+        .get(
+            "/loki/api/v1/query_range",
+            &[
+                ("query", r#"{job="e2e"} |= "watch""#.to_string()),
+                ("start", (now_ns - 60_000_000_000).to_string()),
+                ("end", (now_ns + 60_000_000_000).to_string()),
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("query_range: {e}\n{}", watch.log_tail(3000)));
+    let body = resp.body;
+    assert_eq!(resp.status, 200, "query_range: {body}");
+    assert_eq!(body["data"]["resultType"], "streams", "{body}");
+    assert_eq!(
+        body["data"]["result"][0]["values"][0][1], "level=info msg=\"from watch\"",
+        "{body}"
+    );
 
     // The compactor function is invoked through the runtime API, as EventBridge would.
     let out = Command::new(&cargo)

@@ -168,21 +168,62 @@ fn is_go_duration(v: &str) -> bool {
     true
 }
 
-/// go-humanize `ParseBytes`: a number (digits, `.`, `,`) then an optional known unit.
-fn is_humanize_bytes(v: &str) -> bool {
+/// go-humanize `ParseBytes`: a number (digits, `.`, `,`) then an optional unit (SI `kB`…,
+/// IEC `KiB`…, short `k`/`Ki`…, case-insensitive). Returns the byte count.
+fn parse_humanize_bytes(v: &str) -> Option<f64> {
     let n = v
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(v.len());
-    let num = v[..n].replace(',', "");
-    if num.parse::<f64>().is_err() {
-        return false;
-    }
+    let num: f64 = v[..n].replace(',', "").parse().ok()?;
     let unit = v[n..].trim().to_ascii_lowercase();
-    const UNITS: [&str; 26] = [
-        "", "b", "kib", "kb", "mib", "mb", "gib", "gb", "tib", "tb", "pib", "pb", "eib", "eb",
-        "ki", "k", "mi", "m", "gi", "g", "ti", "t", "pi", "p", "ei", "e",
+    let (si, iec) = (1000f64, 1024f64);
+    let factor = match unit.as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => si,
+        "kib" | "ki" => iec,
+        "mb" | "m" => si.powi(2),
+        "mib" | "mi" => iec.powi(2),
+        "gb" | "g" => si.powi(3),
+        "gib" | "gi" => iec.powi(3),
+        "tb" | "t" => si.powi(4),
+        "tib" | "ti" => iec.powi(4),
+        "pb" | "p" => si.powi(5),
+        "pib" | "pi" => iec.powi(5),
+        "eb" | "e" => si.powi(6),
+        "eib" | "ei" => iec.powi(6),
+        _ => return None,
+    };
+    Some(num * factor)
+}
+
+fn is_humanize_bytes(v: &str) -> bool {
+    parse_humanize_bytes(v).is_some()
+}
+
+/// Loki's special case for byte values in `detected_field/<name>/values`: a value with a
+/// byte unit is rewritten as go-humanize `Bytes` (SI) without the space (`1500B` → `1.5kB`),
+/// so it can be pasted into a query.
+fn normalize_bytes_value(v: &str) -> Option<String> {
+    const SUFFIXES: [&str; 25] = [
+        "b", "kib", "kb", "mib", "mb", "gib", "gb", "tib", "tb", "pib", "pb", "eib", "eb", "ki",
+        "k", "mi", "m", "gi", "g", "ti", "t", "pi", "p", "ei", "e",
     ];
-    UNITS.contains(&unit.as_str())
+    let lower = v.to_ascii_lowercase();
+    if !SUFFIXES.iter().any(|s| lower.ends_with(s)) {
+        return None;
+    }
+    let bytes = parse_humanize_bytes(v)?.trunc();
+    if bytes < 10.0 {
+        return Some(format!("{bytes}B"));
+    }
+    const SIZES: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let e = ((bytes.ln() / 1000f64.ln()).floor() as usize).min(SIZES.len() - 1);
+    let val = (bytes / 1000f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
+    Some(if val < 10.0 {
+        format!("{val:.1}{}", SIZES[e])
+    } else {
+        format!("{val:.0}{}", SIZES[e])
+    })
 }
 
 /// Sanitised flattened JSON key → path components (for `jsonPath`), as Loki's json parser
@@ -335,17 +376,30 @@ pub async fn fields(app: &App, tenants: &Tenants, p: &Params) -> LokiResult {
 }
 
 /// `GET|POST /loki/api/v1/detected_field/<name>/values`: `{"values":[…],"limit":N}` (sorted,
-/// at most `limit`; `{}` when none).
+/// at most `limit`; `{}` when none); parsed byte values normalised as Loki does
+/// ([`normalize_bytes_value`]).
 pub async fn field_values(app: &App, tenants: &Tenants, name: &str, p: &Params) -> LokiResult {
     let req = parse_request(app, p)?;
     let parsers = Parsers::new()?;
     let mut ex = execute(app, tenants, &req.expr, req.qp).await?;
     ex.categorize(Direction::Backward);
     let fields = collect(&ex.result, usize::MAX, &parsers);
-    let values: Vec<String> = fields
+    let values: BTreeSet<String> = fields
         .get(name)
-        .map(|f| f.values.iter().take(req.limit).cloned().collect())
+        .map(|f| {
+            f.values
+                .iter()
+                .map(|v| {
+                    if f.parsers.is_empty() {
+                        v.clone()
+                    } else {
+                        normalize_bytes_value(v).unwrap_or_else(|| v.clone())
+                    }
+                })
+                .collect()
+        })
         .unwrap_or_default();
+    let values: Vec<String> = values.into_iter().take(req.limit).collect();
     if values.is_empty() {
         return Ok(json_ok("{}".into()));
     }
@@ -371,6 +425,16 @@ mod tests {
         assert_eq!(determine_type("1.5 MiB"), "bytes");
         assert_eq!(determine_type("GET"), "string");
         assert_eq!(determine_type("info"), "string");
+    }
+
+    #[test]
+    fn byte_values() {
+        assert_eq!(normalize_bytes_value("1500B").as_deref(), Some("1.5kB"));
+        assert_eq!(normalize_bytes_value("20KB").as_deref(), Some("20kB"));
+        assert_eq!(normalize_bytes_value("1KiB").as_deref(), Some("1.0kB"));
+        assert_eq!(normalize_bytes_value("5b").as_deref(), Some("5B"));
+        assert_eq!(normalize_bytes_value("200"), None);
+        assert_eq!(normalize_bytes_value("info"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //!
 //! Prints a Markdown table (stdout); progress on stderr. Method and results: docs/benchmarks.md.
 
+pub mod anchor;
 pub mod gen;
 pub mod ingest;
 pub mod query;
@@ -84,6 +85,9 @@ pub fn run(args: &Args, work: &Path) -> Result<(), String> {
     log("logs at rest: pushing to a file:// store and compacting");
     let rest = rt.block_on(rest::run(&store, LogsGen::new(spec.clone())))?;
     log(format!("  {rest:?}"));
+    log("anchor: the lines as one file, zstd -3 and -9");
+    let anchor = anchor::zstd_file_sizes(&spec, &[3, 9])?;
+    log(format!("  {anchor:?}"));
 
     // 3. Queries.
     let app = App::new(store, AuthConfig::disabled(), QueryConfig::default());
@@ -92,7 +96,7 @@ pub fn run(args: &Args, work: &Path) -> Result<(), String> {
 
     println!(
         "{}",
-        render(args, &totals, &ing, &rest, &queries, load_start)
+        render(args, &totals, &ing, &rest, &anchor, &queries, load_start)
     );
     Ok(())
 }
@@ -102,6 +106,7 @@ fn render(
     t: &LogsTotals,
     ing: &ingest::LogsIngestResult,
     rest: &rest::LogsRest,
+    anchor: &[(i32, u64)],
     queries: &[query::LogQueryResult],
     load_start: Option<f64>,
 ) -> String {
@@ -172,6 +177,15 @@ fn render(
             format!("**misses**, {:.2}× target", ratio / TARGET_AT_REST)
         }
     );
+    for (level, bytes) in anchor {
+        let _ = writeln!(
+            s,
+            "| anchor: the same lines as one log file, `zstd -{level}` | {:.3} × raw ({:.1} MB) | — | our objects are {:.2}× this |",
+            *bytes as f64 / t.line_bytes.max(1) as f64,
+            *bytes as f64 / 1e6,
+            rest.object_bytes as f64 / (*bytes).max(1) as f64,
+        );
+    }
     for q in queries {
         let cell = match &q.timing {
             Ok(t) => format!("{:.0} / {:.0} ms", t.median(), t.p90()),
