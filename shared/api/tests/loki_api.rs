@@ -571,3 +571,22 @@ async fn configurable_limits() {
         "the query time range exceeds the limit (query length: 2h0m0s, limit: 1h)",
     );
 }
+
+#[tokio::test]
+async fn auth_errors_are_plain_text() {
+    let mut app = app().await;
+    app.auth = lakewatch_storage::AuthConfig::disabled().with_tenant("t1", "s3cret");
+    let r = get(&app, "/loki/api/v1/labels", &[]).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(r.headers["content-type"], "text/plain; charset=utf-8");
+    assert!(r.headers.contains_key("www-authenticate"));
+    // With credentials (Basic t1:s3cret) the request passes.
+    let r = get_with(
+        &app,
+        "/loki/api/v1/labels",
+        &[],
+        &[("authorization", "Basic dDE6czNjcmV0")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -531,7 +531,7 @@ async fn push_then_query_through_app_handle() {
 }
 
 #[tokio::test]
-async fn split_log_queries_match_unsplit() {
+async fn split_queries_match_unsplit() {
     let whole = app().await;
     let mut split = app().await;
     split.loki.split_queries_by_interval = 20 * SEC;
@@ -562,6 +562,59 @@ async fn split_log_queries_match_unsplit() {
             }
         }
     }
+    // Metric range queries: step groups of at most one interval, concatenated.
+    for (query, step) in [
+        (
+            r#"sum by (level) (count_over_time({app="api"} | json [30s]))"#,
+            "10",
+        ),
+        (r#"rate({env=~".+"}[20s])"#, "7"),
+        (
+            r#"topk(1, sum by (app) (bytes_over_time({env=~".+"}[1m])))"#,
+            "15",
+        ),
+        (r#"count_over_time({app="web"}[10s]) / 2"#, "3"),
+        (r#"vector(1) + sum(count_over_time({app="api"}[1m]))"#, "20"),
+        (r#"sum(count_over_time({app="api"}[1m] offset 10s))"#, "60"),
+    ] {
+        let pairs = [
+            ("query", query),
+            ("start", s.as_str()),
+            ("end", e.as_str()),
+            ("step", step),
+        ];
+        let a = get(&whole, "/loki/api/v1/query_range", &pairs).await;
+        let b = get(&split, "/loki/api/v1/query_range", &pairs).await;
+        assert_eq!(a.status, 200, "{query}: {}", a.text());
+        assert_eq!(a.json()["data"]["resultType"], "matrix");
+        assert_eq!(
+            a.json()["data"]["result"],
+            b.json()["data"]["result"],
+            "{query} step {step}"
+        );
+    }
+    // The series limit applies to the merged result.
+    let mut limited = app().await;
+    limited.loki.split_queries_by_interval = 20 * SEC;
+    limited.loki.max_query_series = 1;
+    let r = get(
+        &limited,
+        "/loki/api/v1/query_range",
+        &[
+            ("query", r#"count_over_time({env=~".+"}[5s])"#),
+            ("start", &s),
+            ("end", &e),
+            ("step", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().starts_with("maximum number of series (1) reached"),
+        "{}",
+        r.text()
+    );
+
     // The limit stops the walk: with limit 1 backward only the newest window is read.
     let r = get(
         &split,

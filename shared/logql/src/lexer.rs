@@ -36,7 +36,7 @@ impl Tok {
             Tok::Bytes(_) => "BYTES".into(),
             Tok::Flag(f) => format!("--{f}"),
             Tok::Op(o) => o.to_string(),
-            Tok::Eof => "end of input".into(),
+            Tok::Eof => "$end".into(),
         }
     }
 }

@@ -584,7 +584,7 @@ impl Parser {
                 return Ok(out);
             }
             if !self.eat_op(",") {
-                return Err(self.unexpected(", or }"));
+                return Err(self.unexpected("} or ,"));
             }
         }
     }

@@ -87,13 +87,13 @@ fn round_trip_docs_queries() {
 const INVALID: &[(&str, &str)] = &[
     (
         r#"{app="foo""#,
-        "parse error at line 1, col 11: syntax error: unexpected end of input",
+        "parse error at line 1, col 11: syntax error: unexpected $end, expecting } or ,",
     ),
     (
         r#"{app=~".*"}"#,
         "queries require at least one regexp or equality matcher",
     ),
-    (r#"{app="foo"} |= "x" | foo >"#, "unexpected end of input"),
+    (r#"{app="foo"} |= "x" | foo >"#, "unexpected $end"),
     (r#"rate({app="foo"})"#, "unexpected ), expecting ["),
     (
         r#"sum_over_time({app="foo"}[5m])"#,
@@ -120,7 +120,7 @@ const INVALID: &[(&str, &str)] = &[
     (r#"{a="b"}[5x]"#, "invalid duration or bytes literal 5x"),
     (
         "{a=\"b\"}\n | json foo=",
-        "parse error at line 2, col 13: syntax error: unexpected end of input, expecting STRING",
+        "parse error at line 2, col 13: syntax error: unexpected $end, expecting STRING",
     ),
     (r#"count_over_time({a="b"}[5m]) + {a="b"}"#, "unexpected"),
     (r#"{a="\q"}"#, "invalid escape sequence"),

@@ -7,7 +7,7 @@
 //! | `LAKEWATCH_LOKI_MAX_QUERY_LENGTH` | `721h` | max `end - start` of a query (`max_query_length`; `0` = off) |
 //! | `LAKEWATCH_LOKI_MAX_QUERY_SERIES` | `500` | max series of a metric query result (`max_query_series`) |
 //! | `LAKEWATCH_LOKI_QUERY_TIMEOUT` | `1m` | max time for one request (`query_timeout`) |
-//! | `LAKEWATCH_LOKI_SPLIT_QUERIES_BY_INTERVAL` | `1h` | log queries over longer ranges run window by window, stopping at `limit` (`split_queries_by_interval`; `0s` = off) |
+//! | `LAKEWATCH_LOKI_SPLIT_QUERIES_BY_INTERVAL` | `1h` | longer queries run piecewise: log queries window by window stopping at `limit`, metric range queries by step groups (`split_queries_by_interval`; `0s` = off) |
 //! | `LAKEWATCH_LOKI_MAX_STREAMS_FETCHED` | `100000` | max streams one query may read from storage (`0` = unlimited; Lakewatch-specific) |
 
 use lakewatch_storage::config::{env_duration, env_usize};
@@ -74,5 +74,33 @@ impl LokiConfig {
             .as_nanos()
             .min(i64::MAX as u128) as i64,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_env() {
+        // Only this test reads LAKEWATCH_LOKI_* variables.
+        std::env::set_var("LAKEWATCH_LOKI_MAX_ENTRIES_LIMIT_PER_QUERY", "10");
+        std::env::set_var("LAKEWATCH_LOKI_MAX_QUERY_LENGTH", "2h");
+        std::env::set_var("LAKEWATCH_LOKI_SPLIT_QUERIES_BY_INTERVAL", "0s");
+        let c = LokiConfig::from_env().unwrap();
+        assert_eq!(c.max_entries_limit_per_query, 10);
+        assert_eq!(c.max_query_length, Duration::from_secs(7200));
+        assert_eq!(c.split_queries_by_interval, 0);
+        assert_eq!(c.max_query_series, 500);
+        std::env::set_var("LAKEWATCH_LOKI_MAX_QUERY_SERIES", "many");
+        assert!(LokiConfig::from_env().is_err());
+        for v in [
+            "LAKEWATCH_LOKI_MAX_ENTRIES_LIMIT_PER_QUERY",
+            "LAKEWATCH_LOKI_MAX_QUERY_LENGTH",
+            "LAKEWATCH_LOKI_SPLIT_QUERIES_BY_INTERVAL",
+            "LAKEWATCH_LOKI_MAX_QUERY_SERIES",
+        ] {
+            std::env::remove_var(v);
+        }
     }
 }

@@ -92,8 +92,8 @@ pub async fn execute(
     }
     let started = Instant::now();
     let work = async {
-        match split::windows(expr, &qp, app.loki.split_queries_by_interval) {
-            Some(windows) => split::run(app, tenants, expr, &qp, &windows).await,
+        match split::plan(expr, &qp, app.loki.split_queries_by_interval) {
+            Some(plan) => split::run(app, tenants, expr, &qp, &plan).await,
             None => run_once(app, tenants, expr, qp).await,
         }
     };

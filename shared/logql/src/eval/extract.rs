@@ -44,6 +44,9 @@ pub(crate) fn unwrap_label(log: &LogExpr) -> Option<&str> {
     })
 }
 
+/// A sample with its merge-order key: `(ts, stream rank, read index, value)`.
+type Keyed = (i64, usize, usize, f64);
+
 /// The samples of range aggregation `agg` with timestamps in `[start_ns, end_ns)`, one
 /// series per final label set, each ascending in time. Series labels follow Loki's
 /// extractor: all labels for log ranges; for `unwrap`, the `by` labels, or all labels minus
@@ -68,7 +71,7 @@ pub(crate) fn sample_series(
     let fast = unwrap.is_none() && pipeline.line_filters_only();
     let mut index: HashMap<Labels, usize> = HashMap::new();
     // Per series: labels and (ts, stream rank, read index, value).
-    let mut series: Vec<(Labels, Vec<(i64, usize, usize, f64)>)> = Vec::new();
+    let mut series: Vec<(Labels, Vec<Keyed>)> = Vec::new();
     let mut slot = |labels: Labels, series: &mut Vec<_>| -> usize {
         *index.entry(labels).or_insert_with_key(|l| {
             series.push((l.clone(), Vec::new()));
