@@ -98,6 +98,7 @@ pub fn run_script(script: &str, args: &[String]) -> Result<Vec<SentEntry>, Strin
         .arg("python3")
         .arg(&path)
         .args(args)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -4,9 +4,10 @@
 use crate::ast::*;
 use crate::lexer::{lex, Tok, Token};
 
-/// Parse failure with 1-based position.
+/// Parse failure with 1-based position. Validation errors found after the syntax was
+/// accepted (unwrap misuse, grouping, empty-compatible selectors) have line and column 0 and
+/// print without a position, as Loki's do: `parse error : invalid aggregation …`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("parse error at line {line}, col {col}: {msg}")]
 pub struct ParseError {
     /// 1-based line.
     pub line: usize,
@@ -16,7 +17,30 @@ pub struct ParseError {
     pub msg: String,
 }
 
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "parse error : {}", self.msg)
+        } else {
+            write!(
+                f,
+                "parse error at line {}, col {}: {}",
+                self.line, self.col, self.msg
+            )
+        }
+    }
+}
+
 impl ParseError {
+    /// A validation error without a position (line/col 0), as Loki reports them.
+    pub fn validation(msg: String) -> Self {
+        ParseError {
+            line: 0,
+            col: 0,
+            msg,
+        }
+    }
+
     /// Builds an error at a position.
     pub fn new(line: usize, col: usize, msg: String) -> Self {
         ParseError { line, col, msg }
@@ -395,7 +419,6 @@ impl Parser {
         } else {
             None
         };
-        let start = self.pos;
         let (log, range) = if self.is_op("(") {
             // `(<log expr>)[5m]`
             self.next();
@@ -429,7 +452,6 @@ impl Parser {
             .pipeline
             .iter()
             .any(|s| matches!(s, Stage::Unwrap { .. }));
-        let at = &self.toks[start];
         let needs_unwrap = !matches!(
             op,
             RangeOp::Rate
@@ -443,18 +465,14 @@ impl Parser {
             RangeOp::CountOverTime | RangeOp::BytesRate | RangeOp::BytesOverTime
         );
         if needs_unwrap && !unwrapped {
-            return Err(ParseError::new(
-                at.line,
-                at.col,
-                format!("invalid aggregation {name} without unwrap"),
-            ));
+            return Err(ParseError::validation(format!(
+                "invalid aggregation {name} without unwrap"
+            )));
         }
         if forbids_unwrap && unwrapped {
-            return Err(ParseError::new(
-                at.line,
-                at.col,
-                format!("invalid aggregation {name} with unwrap"),
-            ));
+            return Err(ParseError::validation(format!(
+                "invalid aggregation {name} with unwrap"
+            )));
         }
         if grouping.is_some()
             && (!unwrapped
@@ -466,11 +484,9 @@ impl Parser {
                         | RangeOp::RateCounter
                 ))
         {
-            return Err(ParseError::new(
-                at.line,
-                at.col,
-                format!("grouping not allowed for {name} aggregation"),
-            ));
+            return Err(ParseError::validation(format!(
+                "grouping not allowed for {name} aggregation"
+            )));
         }
         Ok(RangeAgg {
             op,
@@ -494,12 +510,9 @@ impl Parser {
     /// Selector + pipeline; returns a `[range]` if one was found (after the selector or
     /// after the pipeline).
     fn log_expr(&mut self) -> Result<(LogExpr, Option<i64>), ParseError> {
-        let sel_tok = self.toks[self.pos].clone();
         let selector = self.selector()?;
         if !selector.iter().any(non_empty_matcher) {
-            return Err(ParseError::new(
-                sel_tok.line,
-                sel_tok.col,
+            return Err(ParseError::validation(
                 "queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will".into(),
             ));
         }

@@ -482,3 +482,61 @@ fn mem_source_selects_by_matchers_and_time() {
     assert_eq!(got[0].labels, labels_of(r#"{app="b"}"#));
     assert!(src.select(&[m(M::Equal, "app", "a")], 4, 10).is_empty());
 }
+
+/// A source that only implements `select` (no in-place reads) gives the same results as
+/// `MemSource`, including for unsorted input.
+#[test]
+fn select_only_sources_match_mem_source() {
+    use lakewatch_logql::eval::LogSource;
+    use lakewatch_model::LabelMatcher;
+    struct Plain(MemSource);
+    impl LogSource for Plain {
+        fn select(&self, m: &[LabelMatcher], start_ns: i64, end_ns: i64) -> Vec<LogStream> {
+            self.0.select(m, start_ns, end_ns)
+        }
+    }
+    let s = 1_000_000_000i64;
+    let entry = |t: i64, line: &str| LogEntry {
+        timestamp_ns: t * s,
+        line: line.into(),
+        structured_metadata: Labels::default(),
+    };
+    let mem = MemSource {
+        streams: vec![
+            LogStream {
+                labels: labels_of(r#"{app="a"}"#),
+                // Unsorted on purpose: both paths must sort.
+                entries: vec![entry(30, "c err"), entry(10, "a err"), entry(20, "b ok")],
+            },
+            LogStream {
+                labels: labels_of(r#"{app="b"}"#),
+                entries: vec![entry(15, "d err"), entry(25, "e err")],
+            },
+        ],
+    };
+    let plain = Plain(mem.clone());
+    for (q, p) in [
+        (r#"{app=~"a|b"} |= "err""#, params(0, 100, 0)),
+        (
+            r#"sum by (app) (count_over_time({app=~".+"} |= "err" [20s]))"#,
+            params(20, 40, 10),
+        ),
+    ] {
+        let expr = parse(q).expect("parse");
+        let limits = EvalLimits::default();
+        let a = evaluate(&expr, &p, &limits, &mem).expect("mem");
+        let b = evaluate(&expr, &p, &limits, &plain).expect("plain");
+        assert_eq!(a, b, "{q}");
+    }
+    let expr = parse(r#"{app="a"}"#).expect("parse");
+    let (res, _) = evaluate(&expr, &params(0, 100, 0), &EvalLimits::default(), &mem).expect("eval");
+    let QueryResult::Streams(streams) = res else {
+        panic!("not streams")
+    };
+    let ts: Vec<i64> = streams[0]
+        .entries
+        .iter()
+        .map(|e| e.timestamp_ns / s)
+        .collect();
+    assert_eq!(ts, vec![30, 20, 10]);
+}

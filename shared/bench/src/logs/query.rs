@@ -185,3 +185,49 @@ pub fn run(
         })
         .collect()
 }
+
+/// Storage alone: `LogsReader::select` of `{env="prod"}` over all the data, without and with
+/// the needle as `line_contains` pushdown hint, timed like a query. Returns one
+/// `(what, timing, entries returned)` per variant.
+pub fn storage_select(
+    rt: &tokio::runtime::Runtime,
+    app: &App,
+    t: &LogsTotals,
+    reps: usize,
+    budget: Duration,
+) -> Vec<(String, Result<Timing, String>, usize)> {
+    use lakewatch_model::{LabelMatcher, MatchOp, TenantId};
+    use lakewatch_storage::LogSelect;
+    let Ok(env) = LabelMatcher::new(MatchOp::Equal, "env", "prod") else {
+        return Vec::new();
+    };
+    let (start, end) = minute_range(t);
+    let tenant = TenantId::anonymous();
+    let mut variants = vec![("all entries".to_string(), Vec::new())];
+    if let Some((id, _, _)) = &t.needle {
+        variants.push((
+            "with the needle as `line_contains`".to_string(),
+            vec![format!("\"trace_id\":\"{id}\"")],
+        ));
+    }
+    variants
+        .into_iter()
+        .map(|(what, hint)| {
+            let sel = LogSelect {
+                matchers: vec![env.clone()],
+                start_ns: start,
+                end_ns: end + 1,
+                line_contains: hint,
+            };
+            let mut found = 0usize;
+            let r = time_runs(reps, budget, || {
+                let v = rt
+                    .block_on(app.logs_reader.select(&tenant, &sel))
+                    .map_err(|e| e.to_string())?;
+                found = v.iter().map(|s| s.entries.len()).sum();
+                Ok(Vec::new())
+            });
+            (what, r.map(|(t, _)| t), found)
+        })
+        .collect()
+}

@@ -3,7 +3,7 @@
 
 use super::range::Point;
 use super::{EvalError, EvalStats, LogSource};
-use crate::ast::{LogExpr, MatchOp, Matcher, RangeAgg, RangeOp, Stage};
+use crate::ast::{Grouping, LogExpr, MatchOp, Matcher, RangeAgg, RangeOp, Stage};
 use crate::pipeline::Pipeline;
 use lakewatch_model::{LabelMatcher, Labels, MatchOp as ModelOp};
 use std::collections::HashMap;
@@ -48,11 +48,12 @@ pub(crate) fn unwrap_label(log: &LogExpr) -> Option<&str> {
 type Keyed = (i64, usize, usize, f64);
 
 /// The samples of range aggregation `agg` with timestamps in `[start_ns, end_ns)`, one
-/// series per final label set, each ascending in time. Series labels follow Loki's
-/// extractor: all labels for log ranges; for `unwrap`, the `by` labels, or all labels minus
-/// the `without` ones and the unwrapped label (all labels when `__error__` is set).
+/// series per label set, each ascending in time. Series labels follow Loki's extractor
+/// (see [`Reduce::new`]; `grouping` is the range aggregation's own or the one pushed down
+/// from an enclosing `sum`); a sample carrying `__error__` keeps all its labels.
 pub(crate) fn sample_series(
     agg: &RangeAgg,
+    grouping: Option<&Grouping>,
     start_ns: i64,
     end_ns: i64,
     source: &dyn LogSource,
@@ -64,10 +65,12 @@ pub(crate) fn sample_series(
     let pipeline = Pipeline::new(&agg.log.pipeline)?;
     // Streams in label-string order: equal timestamps within a series follow it, as in
     // Loki's sample merge iterator.
-    let mut streams = source.select(&matchers, start_ns, end_ns);
+    let selected = super::source::select(source, &matchers, start_ns, end_ns);
+    let mut streams = selected.views();
     streams.sort_by_cached_key(|s| s.labels.to_string());
     // Without unwrap and with line filters only, labels never change: one series per
     // stream (entries without structured metadata skip the pipeline's label handling).
+    let reduce = Reduce::new(agg, grouping, unwrap);
     let fast = unwrap.is_none() && pipeline.line_filters_only();
     let mut index: HashMap<Labels, usize> = HashMap::new();
     // Per series: labels and (ts, stream rank, read index, value).
@@ -81,10 +84,7 @@ pub(crate) fn sample_series(
     let mut idx = 0usize;
     for (rank, stream) in streams.iter().enumerate() {
         let mut stream_slot: Option<usize> = None;
-        for e in &stream.entries {
-            if e.timestamp_ns < start_ns || e.timestamp_ns >= end_ns {
-                continue;
-            }
+        for e in stream.entries {
             count_read(stats, &e.line, &e.structured_metadata);
             idx += 1;
             if fast && e.structured_metadata.is_empty() {
@@ -92,8 +92,8 @@ pub(crate) fn sample_series(
                     continue;
                 }
                 stats.post_filter_lines += 1;
-                let si =
-                    *stream_slot.get_or_insert_with(|| slot(stream.labels.clone(), &mut series));
+                let si = *stream_slot
+                    .get_or_insert_with(|| slot(reduce.apply(stream.labels.clone()), &mut series));
                 let value = if bytes { e.line.len() as f64 } else { 1.0 };
                 series[si].1.push((e.timestamp_ns, rank, idx, value));
                 continue;
@@ -101,7 +101,7 @@ pub(crate) fn sample_series(
             let Some(p) = pipeline.process(
                 e.timestamp_ns,
                 &e.line,
-                &stream.labels,
+                stream.labels,
                 &e.structured_metadata,
             ) else {
                 continue;
@@ -120,8 +120,8 @@ pub(crate) fn sample_series(
                 },
             };
             stats.post_filter_lines += 1;
-            if let (Some(name), false) = (unwrap, has_error) {
-                labels = group_unwrapped(labels, name, agg);
+            if !has_error && reduce != Reduce::All {
+                labels = reduce.apply(labels);
             }
             let si = slot(labels, &mut series);
             series[si].1.push((e.timestamp_ns, rank, idx, value));
@@ -137,24 +137,64 @@ pub(crate) fn sample_series(
         .collect())
 }
 
-/// Loki's grouping of unwrapped samples: no grouping or `by ()` or `without (…)` drop the
-/// listed labels and the unwrapped one; `by (…)` keeps only the listed labels.
-fn group_unwrapped(labels: Labels, unwrapped: &str, agg: &RangeAgg) -> Labels {
-    match &agg.grouping {
-        Some(g) if !g.without && !g.labels.is_empty() => Labels::from_pairs(
-            labels
-                .iter()
-                .filter(|l| g.labels.contains(&l.name))
-                .map(|l| (l.name.clone(), l.value.clone())),
-        ),
-        g => {
-            let drop: &[String] = g.as_ref().map_or(&[], |g| &g.labels);
+/// How the extractor reduces sample labels (Loki's `BaseLabelsBuilder` grouping).
+#[derive(Debug, Clone, PartialEq)]
+enum Reduce {
+    /// Keep every label.
+    All,
+    /// No labels (`by ()` and `absent_over_time`).
+    None,
+    /// Keep only these.
+    Keep(Vec<String>),
+    /// Drop these.
+    Drop(Vec<String>),
+}
+
+impl Reduce {
+    /// Loki's `RangeAggregationExpr.extractor`: the grouping (the range aggregation's, or the
+    /// enclosing `sum`'s pushed down) with `by ()` meaning no labels; with `unwrap`, no
+    /// grouping or `without` also drop the unwrapped label.
+    fn new(agg: &RangeAgg, grouping: Option<&Grouping>, unwrap: Option<&str>) -> Reduce {
+        if agg.op == RangeOp::AbsentOverTime {
+            return Reduce::None;
+        }
+        let (groups, without, no_labels) = match grouping {
+            Some(g) => (
+                g.labels.clone(),
+                g.without,
+                g.labels.is_empty() && !g.without,
+            ),
+            None => (Vec::new(), false, false),
+        };
+        if no_labels {
+            return Reduce::None;
+        }
+        match unwrap {
+            Some(name) if groups.is_empty() || without => {
+                let mut groups = groups;
+                groups.push(name.to_string());
+                Reduce::Drop(groups)
+            }
+            _ if groups.is_empty() => Reduce::All,
+            _ if without => Reduce::Drop(groups),
+            _ => Reduce::Keep(groups),
+        }
+    }
+
+    fn apply(&self, labels: Labels) -> Labels {
+        let keep = |f: &dyn Fn(&str) -> bool| {
             Labels::from_pairs(
                 labels
                     .iter()
-                    .filter(|l| l.name != unwrapped && !drop.contains(&l.name))
+                    .filter(|l| f(&l.name))
                     .map(|l| (l.name.clone(), l.value.clone())),
             )
+        };
+        match self {
+            Reduce::All => labels.clone(),
+            Reduce::None => Labels::default(),
+            Reduce::Keep(g) => keep(&|n| g.iter().any(|x| x == n)),
+            Reduce::Drop(g) => keep(&|n| !g.iter().any(|x| x == n)),
         }
     }
 }

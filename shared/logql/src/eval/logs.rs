@@ -4,10 +4,11 @@
 //! their final label set, streams sorted by label string.
 
 use super::extract::{count_read, to_matchers};
+use super::source::{self, View};
 use super::{Direction, EvalError, EvalStats, LogSource, QueryParams, ResultEntry, ResultStream};
 use crate::ast::LogExpr;
 use crate::pipeline::{Pipeline, Processed};
-use lakewatch_model::{Labels, LogStream};
+use lakewatch_model::Labels;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::rc::Rc;
@@ -68,8 +69,8 @@ struct Cursor {
     last: Option<(Labels, Rc<str>)>,
 }
 
-struct Merge<'a> {
-    streams: Vec<LogStream>,
+struct Merge<'a, 's> {
+    streams: Vec<View<'s>>,
     cursors: Vec<Cursor>,
     pipeline: Pipeline,
     /// The pipeline has line filters only.
@@ -80,7 +81,7 @@ struct Merge<'a> {
     stats: &'a mut EvalStats,
 }
 
-impl Merge<'_> {
+impl Merge<'_, '_> {
     /// The next entry of stream `si` (in the direction) that is in range and passes the
     /// pipeline.
     fn advance(&mut self, si: usize) -> Option<Head> {
@@ -108,7 +109,7 @@ impl Merge<'_> {
                 self.pipeline.process(
                     e.timestamp_ns,
                     &e.line,
-                    &stream.labels,
+                    stream.labels,
                     &e.structured_metadata,
                 )
             };
@@ -150,16 +151,8 @@ pub(crate) fn eval_logs(
     let matchers = to_matchers(&log.selector)?;
     let pipeline = Pipeline::new(&log.pipeline)?;
     let forward = params.direction == Direction::Forward;
-    let mut streams = source.select(&matchers, params.start_ns, params.end_ns);
-    for s in &mut streams {
-        if !s
-            .entries
-            .windows(2)
-            .all(|w| w[0].timestamp_ns <= w[1].timestamp_ns)
-        {
-            s.entries.sort_by_key(|e| e.timestamp_ns);
-        }
-    }
+    let selected = source::select(source, &matchers, params.start_ns, params.end_ns);
+    let streams = selected.views();
     let cursors = streams
         .iter()
         .map(|s| Cursor {

@@ -9,6 +9,7 @@ mod binop;
 mod extract;
 mod logs;
 mod range;
+mod source;
 mod step;
 mod vector;
 
@@ -34,13 +35,16 @@ pub enum EvalError {
     /// A pipeline error surfaced in a metric query (e.g. unwrap of a non-number) as Loki does.
     #[error("{0}")]
     Pipeline(String),
-    #[error("internal error: {0}")]
+    /// Server-side failure (a 500), e.g. Loki's vector-matching conflicts
+    /// (`multiple matches for labels: …`); displayed as Loki's bare message.
+    #[error("{0}")]
     Internal(String),
 }
 
 /// What must be read for one stream selector of the query.
 #[derive(Debug, Clone)]
 pub struct Selection {
+    /// The selector's matchers (regexes fully anchored).
     pub matchers: Vec<LabelMatcher>,
     /// Inclusive start, ns.
     pub start_ns: i64,
@@ -54,11 +58,18 @@ pub struct Selection {
 pub trait LogSource {
     /// Streams matching `matchers` with entries in `[start_ns, end_ns)`, entries ascending.
     fn select(&self, matchers: &[LabelMatcher], start_ns: i64, end_ns: i64) -> Vec<LogStream>;
+
+    /// The source as a [`MemSource`], if it is one: the evaluator then reads its streams in
+    /// place instead of copying them through `select`.
+    fn as_mem(&self) -> Option<&MemSource> {
+        None
+    }
 }
 
 /// An in-memory [`LogSource`] (what the API fetched, and tests).
 #[derive(Debug, Clone, Default)]
 pub struct MemSource {
+    /// Streams with entries ascending by timestamp (ns).
     pub streams: Vec<LogStream>,
 }
 
@@ -87,6 +98,10 @@ impl LogSource for MemSource {
             })
             .collect()
     }
+
+    fn as_mem(&self) -> Option<&MemSource> {
+        Some(self)
+    }
 }
 
 /// Query direction for log queries (`direction=forward|backward`, default backward).
@@ -101,36 +116,49 @@ pub enum Direction {
 /// `start_ns == end_ns` and `step_ns == 0`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryParams {
+    /// Start, ns (inclusive for log queries; first step for metric queries).
     pub start_ns: i64,
+    /// End, ns (exclusive for log queries; last step ≤ end for metric queries).
     pub end_ns: i64,
+    /// Step of range metric queries, ns.
     pub step_ns: i64,
     /// `interval` of range log queries (ns, 0 = none).
     pub interval_ns: i64,
     /// Max entries for log queries.
     pub limit: usize,
+    /// Order in which log entries are chosen and listed.
     pub direction: Direction,
 }
 
 /// One entry of a streams result: labels split as for `categorize-labels`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultEntry {
+    /// Entry timestamp, ns.
     pub timestamp_ns: i64,
+    /// The line after the pipeline (`line_format`, `decolorize`, `unpack`).
     pub line: String,
+    /// Structured metadata labels of the entry (after `drop`/`keep`).
     pub structured_metadata: Labels,
+    /// Labels added by parsers/`label_format`, `__error__`/`__error_details__`.
     pub parsed: Labels,
 }
 
 /// One stream of a streams result (labels = stream labels after the pipeline).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultStream {
+    /// The entries' final label set (stream ∪ structured metadata ∪ parsed, as Loki without
+    /// `categorize-labels`; see [`categorize_streams`]).
     pub labels: Labels,
+    /// Entries in the query direction.
     pub entries: Vec<ResultEntry>,
 }
 
 /// A metric series: `(timestamp_ns, value)` points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesResult {
+    /// Series labels.
     pub labels: Labels,
+    /// `(timestamp_ns, value)`, timestamps whole milliseconds as Loki's, ascending.
     pub points: Vec<(i64, f64)>,
 }
 
@@ -149,18 +177,23 @@ pub enum QueryResult {
 /// Counters for the `stats` object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EvalStats {
+    /// Entries read in range (`totalLinesProcessed`).
     pub lines_processed: u64,
+    /// Line plus structured-metadata bytes of those entries (`totalBytesProcessed`).
     pub bytes_processed: u64,
+    /// Entries that passed the pipeline (`totalPostFilterLines`).
     pub post_filter_lines: u64,
+    /// Entries (streams), samples (vector/matrix) or 0 (scalar) returned
+    /// (`totalEntriesReturned`).
     pub entries_returned: u64,
 }
 
 /// Limits applied while evaluating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EvalLimits {
-    /// Max series in a metric result (Loki `max_query_series`, default 500).
+    /// Max series in a metric result (Loki `max_query_series`, default 500; 0 = no limit).
     pub max_series: usize,
-    /// Max points in a range result (11,000 per series as Loki).
+    /// Max steps of a range query (11,000 per series as Loki; 0 = no limit).
     pub max_points_per_series: usize,
 }
 
@@ -264,7 +297,7 @@ pub fn evaluate(
             ));
         }
         let points = (params.end_ns - params.start_ns) / params.step_ns;
-        if points > limits.max_points_per_series as i64 {
+        if limits.max_points_per_series > 0 && points > limits.max_points_per_series as i64 {
             return Err(EvalError::Limit(
                 "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter".into(),
             ));
@@ -296,6 +329,7 @@ pub fn evaluate(
     };
     let steps = step::eval(&folded, &mut ctx)?;
     let mut stats = ctx.stats;
+    let max_series = limits.max_series;
     let limit_err = || {
         EvalError::Limit(format!(
             "maximum number of series ({}) reached for a single query; consider reducing query cardinality by adding more specific stream selectors, reducing the time range, or aggregating results with functions like sum(), count() or topk()",
@@ -307,7 +341,7 @@ pub fn evaluate(
             .into_iter()
             .next()
             .unwrap_or((params.start_ns / 1_000_000, Vec::new()));
-        if vec.len() > limits.max_series {
+        if max_series > 0 && vec.len() > max_series {
             return Err(limit_err());
         }
         let mut out: Vec<SeriesResult> = vec
@@ -325,11 +359,11 @@ pub fn evaluate(
     }
     let mut series: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
     for (ts, vec) in steps {
-        if vec.len() > limits.max_series {
+        if max_series > 0 && vec.len() > max_series {
             return Err(limit_err());
         }
         for s in vec {
-            if !series.contains_key(&s.labels) && series.len() >= limits.max_series {
+            if max_series > 0 && !series.contains_key(&s.labels) && series.len() >= max_series {
                 return Err(limit_err());
             }
             series

@@ -7,8 +7,9 @@ use super::extract::{sample_series, ERROR_LABEL, PRESERVE_ERROR_LABEL};
 use super::range::aggregate;
 use super::vector::aggregate_vector;
 use super::{EvalError, EvalStats, LogSource, QueryParams};
-use crate::ast::{MatchOp, MetricExpr, RangeAgg, RangeOp};
+use crate::ast::{Grouping, MatchOp, MetricExpr, RangeAgg, RangeOp, VectorOp};
 use lakewatch_model::Labels;
+use std::collections::BTreeSet;
 
 /// One element of a step's vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,9 +31,31 @@ pub(crate) struct Ctx<'a> {
 /// Evaluates a (literal-folded) metric expression that is not a bare literal.
 pub(crate) fn eval(expr: &MetricExpr, ctx: &mut Ctx<'_>) -> Result<Steps, EvalError> {
     match expr {
-        MetricExpr::Range(agg) => eval_range(agg, ctx),
+        MetricExpr::Range(agg) => eval_range(agg, agg.grouping.as_ref(), ctx),
         MetricExpr::Vector(v) => {
-            let inner = eval(&v.expr, ctx)?;
+            let inner = match &*v.expr {
+                // Loki pushes a `sum`'s grouping down into these range aggregations' extractor
+                // (same result, fewer series).
+                MetricExpr::Range(agg)
+                    if v.op == VectorOp::Sum
+                        && agg.grouping.is_none()
+                        && matches!(
+                            agg.op,
+                            RangeOp::BytesOverTime
+                                | RangeOp::BytesRate
+                                | RangeOp::SumOverTime
+                                | RangeOp::Rate
+                                | RangeOp::CountOverTime
+                        ) =>
+                {
+                    let by_all = Grouping {
+                        without: false,
+                        labels: Vec::new(),
+                    };
+                    eval_range(agg, Some(v.grouping.as_ref().unwrap_or(&by_all)), ctx)?
+                }
+                inner => eval(inner, ctx)?,
+            };
             Ok(inner
                 .into_iter()
                 .map(|(ts, vec)| (ts, aggregate_vector(v, vec)))
@@ -142,7 +165,11 @@ pub(crate) fn pipeline_error(labels: &Labels) -> EvalError {
     ))
 }
 
-fn eval_range(agg: &RangeAgg, ctx: &mut Ctx<'_>) -> Result<Steps, EvalError> {
+fn eval_range(
+    agg: &RangeAgg,
+    grouping: Option<&Grouping>,
+    ctx: &mut Ctx<'_>,
+) -> Result<Steps, EvalError> {
     let p = ctx.params;
     let step = if p.step_ns == 0 { 1 } else { p.step_ns };
     let offset = agg.offset.unwrap_or(0);
@@ -150,6 +177,7 @@ fn eval_range(agg: &RangeAgg, ctx: &mut Ctx<'_>) -> Result<Steps, EvalError> {
     // Entries in [start - range, end]; the window lower bound is exclusive.
     let series = sample_series(
         agg,
+        grouping,
         start - agg.range,
         end.saturating_add(1),
         ctx.source,
@@ -157,13 +185,42 @@ fn eval_range(agg: &RangeAgg, ctx: &mut Ctx<'_>) -> Result<Steps, EvalError> {
     )?;
     let unwrapped = super::extract::unwrap_label(&agg.log).is_some();
     let absent = (agg.op == RangeOp::AbsentOverTime).then(|| absent_labels(agg));
+    // All samples in time order, to track which series have samples in the window: each
+    // step only visits those (a query can have many short-lived series).
+    let mut events: Vec<(i64, usize)> = series
+        .iter()
+        .enumerate()
+        .flat_map(|(sid, (_, pts))| pts.iter().map(move |p| (p.0, sid)))
+        .collect();
+    events.sort_unstable();
+    let (mut ev_lo, mut ev_hi) = (0usize, 0usize);
+    let mut in_window = vec![0usize; series.len()];
+    let mut active: BTreeSet<usize> = BTreeSet::new();
     let mut cursors = vec![(0usize, 0usize); series.len()];
     let mut out = Vec::new();
     let mut current = start;
     while current <= end {
         let lower = current - agg.range;
-        let mut vec = Vec::new();
-        for ((labels, points), (lo, hi)) in series.iter().zip(cursors.iter_mut()) {
+        while ev_hi < events.len() && events[ev_hi].0 <= current {
+            let sid = events[ev_hi].1;
+            in_window[sid] += 1;
+            if in_window[sid] == 1 {
+                active.insert(sid);
+            }
+            ev_hi += 1;
+        }
+        while ev_lo < ev_hi && events[ev_lo].0 <= lower {
+            let sid = events[ev_lo].1;
+            in_window[sid] -= 1;
+            if in_window[sid] == 0 {
+                active.remove(&sid);
+            }
+            ev_lo += 1;
+        }
+        let mut vec = Vec::with_capacity(active.len());
+        for &sid in &active {
+            let (labels, points) = &series[sid];
+            let (lo, hi) = &mut cursors[sid];
             while *lo < points.len() && points[*lo].0 <= lower {
                 *lo += 1;
             }
