@@ -44,7 +44,7 @@ impl DevServer {
         let base = self.base_url();
         let demo = if cfg.demo {
             format!(
-                "on: AI-gateway metrics every {}s for tenant \"anonymous\" (disable with --no-demo)",
+                "on: AI-gateway metrics and logs every {}s for tenant \"anonymous\" (disable with --no-demo)",
                 cfg.demo_interval.as_secs()
             )
         } else {
@@ -56,6 +56,9 @@ impl DevServer {
              \x20 Grafana, Prometheus datasource URL:  {base}\n\
              \x20 Prometheus remote_write URL:         {base}/api/v1/write\n\
              \x20 OTLP/HTTP metrics URL:               {base}/otlp/v1/metrics\n\
+             \x20 Grafana, Loki datasource URL:        {base}\n\
+             \x20 Loki push URL (Promtail, Alloy):     {base}/loki/api/v1/push\n\
+             \x20 OTLP/HTTP logs URL:                  {base}/otlp/v1/logs\n\
              \x20 tenant: X-Scope-OrgID header, else the basic-auth user name, else \"anonymous\"\n\
              \x20 demo traffic:                        {demo}\n\
              \x20 compactor:                           every {comp:?}\n\
