@@ -65,7 +65,9 @@ pub(crate) fn sample_series(
     let pipeline = Pipeline::new(&agg.log.pipeline)?;
     // Streams in label-string order: equal timestamps within a series follow it, as in
     // Loki's sample merge iterator.
+    let __t = std::time::Instant::now();
     let selected = super::source::select(source, &matchers, start_ns, end_ns);
+    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING select {:?} owned={}", __t.elapsed(), matches!(selected, super::source::Selected::Owned(_))); }
     let mut streams = selected.views();
     streams.sort_by_cached_key(|s| s.labels.to_string());
     // Without unwrap and with line filters only, labels never change: one series per
@@ -127,6 +129,7 @@ pub(crate) fn sample_series(
             series[si].1.push((e.timestamp_ns, rank, idx, value));
         }
     }
+    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING loop {:?}", __t.elapsed()); }
     series.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(series
         .into_iter()

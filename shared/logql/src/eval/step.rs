@@ -175,6 +175,7 @@ fn eval_range(
     let offset = agg.offset.unwrap_or(0);
     let (start, end) = (p.start_ns - offset, p.end_ns - offset);
     // Entries in [start - range, end]; the window lower bound is exclusive.
+    let __t = std::time::Instant::now();
     let series = sample_series(
         agg,
         grouping,
@@ -183,6 +184,8 @@ fn eval_range(
         ctx.source,
         &mut ctx.stats,
     )?;
+    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING sample_series {:?}", __t.elapsed()); }
+    let __t = std::time::Instant::now();
     let unwrapped = super::extract::unwrap_label(&agg.log).is_some();
     let absent = (agg.op == RangeOp::AbsentOverTime).then(|| absent_labels(agg));
     // All samples in time order, to track which series have samples in the window: each
@@ -257,5 +260,6 @@ fn eval_range(
         out.push((current / 1_000_000 + offset / 1_000_000, vec));
         current += step;
     }
+    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING steps {:?}", __t.elapsed()); }
     Ok(out)
 }
