@@ -9,14 +9,7 @@ use lakewatch_ingest::IngestContext;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .without_time()
-        .init();
+    lakewatch_api::lambda::init_logging();
     let (ctx, warnings) = IngestContext::from_env().map_err(|e| {
         tracing::error!(error = %e, "bad configuration");
         lambda_http::Error::from(e)

@@ -5,14 +5,7 @@ use lakewatch_api::{lambda, App};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .json()
-        .without_time()
-        .init();
+    lakewatch_api::lambda::init_logging();
     let app = App::from_env()?;
     lambda::serve(|req| app.handle_query_logs(req)).await
 }

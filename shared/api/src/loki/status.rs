@@ -22,34 +22,25 @@ pub fn buildinfo() -> LokiResult {
 pub fn drilldown_limits(app: &App) -> LokiResult {
     use super::params::prom_duration_string as dur;
     let c = &app.loki;
-    let service = [
-        "service",
-        "app",
-        "application",
-        "app_name",
-        "name",
-        "app_kubernetes_io_name",
-        "container",
-        "container_name",
-        "k8s_container_name",
-        "component",
-        "workload",
-        "job",
-        "k8s_job_name",
-    ];
-    let levels = [
-        "level", "LEVEL", "Level", "Severity", "severity", "SEVERITY", "lvl", "LVL", "Lvl",
-    ];
+    // What ingest actually does (the same `App` serves `/loki/api/v1/push` locally).
+    let logs = &app.ingest.limits.logs;
+    let service: Vec<&str> = logs
+        .discover_service_name
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let levels = lakewatch_ingest::loki::level::LEVEL_FIELDS;
     let body = format!(
         concat!(
-            r#"{{"limits":{{"discover_log_levels":true,"discover_service_name":{},"log_level_fields":{},"#,
+            r#"{{"limits":{{"discover_log_levels":{},"discover_service_name":{},"log_level_fields":{},"#,
             r#""max_entries_limit_per_query":{},"max_query_length":"{}","max_query_series":{},"#,
             r#""query_timeout":"{}","retention_period":"0s","volume_enabled":true,"#,
             r#""metric_aggregation_enabled":false,"pattern_persistence_enabled":false}},"#,
             r#""pattern_ingester_enabled":true,"version":"{}"}}"#
         ),
+        logs.discover_log_levels,
         json::string_array(&service),
-        json::string_array(&levels),
+        json::string_array(levels),
         c.max_entries_limit_per_query,
         dur(c.max_query_length.as_nanos() as i64),
         c.max_query_series,

@@ -67,7 +67,13 @@ pub(crate) fn sample_series(
     // Loki's sample merge iterator.
     let __t = std::time::Instant::now();
     let selected = super::source::select(source, &matchers, start_ns, end_ns);
-    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING select {:?} owned={}", __t.elapsed(), matches!(selected, super::source::Selected::Owned(_))); }
+    if std::env::var_os("LW_TIMING").is_some() {
+        eprintln!(
+            "TIMING select {:?} owned={}",
+            __t.elapsed(),
+            matches!(selected, super::source::Selected::Owned(_))
+        );
+    }
     let mut streams = selected.views();
     streams.sort_by_cached_key(|s| s.labels.to_string());
     // Without unwrap and with line filters only, labels never change: one series per
@@ -129,7 +135,9 @@ pub(crate) fn sample_series(
             series[si].1.push((e.timestamp_ns, rank, idx, value));
         }
     }
-    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING loop {:?}", __t.elapsed()); }
+    if std::env::var_os("LW_TIMING").is_some() {
+        eprintln!("TIMING loop {:?}", __t.elapsed());
+    }
     series.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(series
         .into_iter()

@@ -184,7 +184,9 @@ fn eval_range(
         ctx.source,
         &mut ctx.stats,
     )?;
-    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING sample_series {:?}", __t.elapsed()); }
+    if std::env::var_os("LW_TIMING").is_some() {
+        eprintln!("TIMING sample_series {:?}", __t.elapsed());
+    }
     let __t = std::time::Instant::now();
     let unwrapped = super::extract::unwrap_label(&agg.log).is_some();
     let absent = (agg.op == RangeOp::AbsentOverTime).then(|| absent_labels(agg));
@@ -260,6 +262,8 @@ fn eval_range(
         out.push((current / 1_000_000 + offset / 1_000_000, vec));
         current += step;
     }
-    if std::env::var_os("LW_TIMING").is_some() { eprintln!("TIMING steps {:?}", __t.elapsed()); }
+    if std::env::var_os("LW_TIMING").is_some() {
+        eprintln!("TIMING steps {:?}", __t.elapsed());
+    }
     Ok(out)
 }

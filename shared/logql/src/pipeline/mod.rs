@@ -8,7 +8,7 @@
 //! filter, `line_format` or `unpack`.
 
 mod builder;
-mod convert;
+pub(crate) mod convert;
 mod decolorize;
 mod drop_keep;
 mod format;

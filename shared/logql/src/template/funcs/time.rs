@@ -10,7 +10,10 @@ use gotmpl::{FuncMap, Value};
 
 use super::add;
 use crate::template::gotime::{parse_in, parse_utc, GoTime, Loc};
-use crate::template::numeric::{parse_go_bytes, parse_go_duration};
+// Go's `time.ParseDuration` and go-humanize's `ParseBytes`, shared with `unwrap`.
+use crate::pipeline::convert::{
+    parse_bytes as parse_go_bytes, parse_duration as parse_go_duration,
+};
 use crate::template::value::{arity, call_err, str_arg, time_arg, FnResult};
 
 /// Name of the function giving the current line.
