@@ -113,6 +113,19 @@ where
     .await
 }
 
+/// Installs the JSON log subscriber every function uses: one JSON object per event on stdout
+/// (CloudWatch adds the time), filter from `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .without_time()
+        .init();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,17 +172,4 @@ mod tests {
             .unwrap();
         assert!(matches!(to_lambda_response(r).body(), Body::Binary(_)));
     }
-}
-
-/// Installs the JSON log subscriber every function uses: one JSON object per event on stdout
-/// (CloudWatch adds the time), filter from `RUST_LOG` (default `info`).
-pub fn init_logging() {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .without_time()
-        .init();
 }

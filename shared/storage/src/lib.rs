@@ -23,7 +23,7 @@ pub mod store;
 pub use auth::{resolve_tenant, resolve_tenants, AuthConfig, AuthError};
 pub use compact::{CompactionOptions, CompactionStats};
 pub use error::StorageError;
-pub use logs::{LogSelect, LogsReader, LogsWriteReceipt, LogsWriter, StreamStats};
+pub use logs::{LineProjection, LogSelect, LogsReader, LogsWriteReceipt, LogsWriter, StreamStats};
 pub use manifest::{Manifest, ManifestLog, ObjectEntry};
 pub use metrics::{MetricsReader, MetricsWriter, WriteReceipt};
 pub use store::Store;

@@ -8,7 +8,7 @@ use crate::tenants::Tenants;
 use lakewatch_logql::ast::{Expr, MatchOp as AstOp, Matcher};
 use lakewatch_logql::eval::{MemSource, Selection};
 use lakewatch_model::{LabelMatcher, Labels, LogEntry, LogStream, MatchOp};
-use lakewatch_storage::LogSelect;
+use lakewatch_storage::{LineProjection, LogSelect};
 use std::collections::BTreeMap;
 
 /// Loki's `ParseLogSelector` error for a metric query.
@@ -85,6 +85,7 @@ fn merge_selections(sels: &[Selection]) -> Vec<Selection> {
                 m.start_ns = m.start_ns.min(s.start_ns);
                 m.end_ns = m.end_ns.max(s.end_ns);
                 m.line_contains.retain(|c| s.line_contains.contains(c));
+                m.skip_lines &= s.skip_lines;
             }
             None => out.push((key, s.clone())),
         }
@@ -93,8 +94,9 @@ fn merge_selections(sels: &[Selection]) -> Vec<Selection> {
 }
 
 /// Fetches every selection for every tenant the request reads (federated results carry
-/// `__tenant_id__`), merging streams by labels and dropping duplicate entries. More than
-/// `max_streams` streams (0 = unlimited) is a 400.
+/// `__tenant_id__`), merging streams by labels and dropping duplicate entries. A lone
+/// selection with `skip_lines` is read without lines ([`LineProjection::None`]: entries
+/// with empty lines). More than `max_streams` streams (0 = unlimited) is a 400.
 pub async fn load(
     app: &App,
     tenants: &Tenants,
@@ -102,8 +104,18 @@ pub async fn load(
     max_streams: usize,
 ) -> Result<MemSource, LokiError> {
     let mut by_labels: BTreeMap<Labels, Vec<LogEntry>> = BTreeMap::new();
-    for sel in merge_selections(sels) {
-        for (t, sets) in tenants.plan(std::slice::from_ref(&sel.matchers)) {
+    let merged = merge_selections(sels);
+    // Several fetches may return the same entries: they are deduplicated below, by line
+    // too, so lines are then read in full.
+    let multi = merged.len() > 1;
+    for sel in merged {
+        let planned = tenants.plan(std::slice::from_ref(&sel.matchers));
+        let lines = if sel.skip_lines && !multi && planned.iter().all(|(_, s)| s.len() <= 1) {
+            LineProjection::None
+        } else {
+            LineProjection::Full
+        };
+        for (t, sets) in planned {
             for matchers in sets {
                 let req = LogSelect {
                     matchers,
@@ -113,7 +125,7 @@ pub async fn load(
                 };
                 let streams = app
                     .logs_reader
-                    .select(&t, &req)
+                    .select_projected(&t, &req, lines)
                     .await
                     .map_err(LokiError::internal)?;
                 for mut s in streams {
@@ -128,7 +140,6 @@ pub async fn load(
             }
         }
     }
-    let multi = sels.len() > 1;
     let streams = by_labels
         .into_iter()
         .map(|(labels, mut entries)| {

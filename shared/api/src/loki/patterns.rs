@@ -95,6 +95,7 @@ pub async fn patterns(app: &App, tenants: &Tenants, p: &Params) -> LokiResult {
         start_ns: start,
         end_ns: end,
         line_contains: Vec::new(),
+        skip_lines: false,
     };
     if app.loki.query_timeout.is_zero() {
         return Err(LokiError::timeout());

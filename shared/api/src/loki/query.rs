@@ -127,30 +127,14 @@ pub async fn run_once(
         max_points_per_series: app.loki.max_points_per_series as usize,
     };
     let sels = selections(expr, &qp);
-    let __t = std::time::Instant::now();
     let source = if sels.is_empty() {
         Default::default()
     } else {
         fetch::load(app, tenants, &sels, app.loki.max_streams_fetched).await?
     };
     let streams_read = source.streams.len() as u64;
-    if std::env::var_os("LW_TIMING").is_some() {
-        eprintln!("TIMING load {:?}", __t.elapsed());
-    }
     let expr = expr.clone();
-    let task = tokio::task::spawn_blocking(move || {
-        let t = std::time::Instant::now();
-        let r = evaluate(&expr, &qp, &limits, &source);
-        if std::env::var_os("LW_TIMING").is_some() {
-            eprintln!("TIMING eval {:?}", t.elapsed());
-        }
-        let t = std::time::Instant::now();
-        drop(source);
-        if std::env::var_os("LW_TIMING").is_some() {
-            eprintln!("TIMING drop {:?}", t.elapsed());
-        }
-        r
-    });
+    let task = tokio::task::spawn_blocking(move || evaluate(&expr, &qp, &limits, &source));
     let (result, stats) = task
         .await
         .map_err(|e| LokiError::internal(format!("query evaluation failed: {e}")))?

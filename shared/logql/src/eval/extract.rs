@@ -44,9 +44,6 @@ pub(crate) fn unwrap_label(log: &LogExpr) -> Option<&str> {
     })
 }
 
-/// A sample with its merge-order key: `(ts, stream rank, read index, value)`.
-type Keyed = (i64, usize, usize, f64);
-
 /// The samples of range aggregation `agg` with timestamps in `[start_ns, end_ns)`, one
 /// series per label set, each ascending in time. Series labels follow Loki's extractor
 /// (see [`Reduce::new`]; `grouping` is the range aggregation's own or the one pushed down
@@ -65,45 +62,57 @@ pub(crate) fn sample_series(
     let pipeline = Pipeline::new(&agg.log.pipeline)?;
     // Streams in label-string order: equal timestamps within a series follow it, as in
     // Loki's sample merge iterator.
-    let __t = std::time::Instant::now();
     let selected = super::source::select(source, &matchers, start_ns, end_ns);
-    if std::env::var_os("LW_TIMING").is_some() {
-        eprintln!(
-            "TIMING select {:?} owned={}",
-            __t.elapsed(),
-            matches!(selected, super::source::Selected::Owned(_))
-        );
-    }
     let mut streams = selected.views();
     streams.sort_by_cached_key(|s| s.labels.to_string());
-    // Without unwrap and with line filters only, labels never change: one series per
-    // stream (entries without structured metadata skip the pipeline's label handling).
     let reduce = Reduce::new(agg, grouping, unwrap);
+    // Without unwrap and with line filters only, an entry's labels depend only on its
+    // stream and structured metadata: the series is looked up once per stream and
+    // metadata set (not per entry), and lines are only tested.
     let fast = unwrap.is_none() && pipeline.line_filters_only();
     let mut index: HashMap<Labels, usize> = HashMap::new();
-    // Per series: labels and (ts, stream rank, read index, value).
-    let mut series: Vec<(Labels, Vec<Keyed>)> = Vec::new();
-    let mut slot = |labels: Labels, series: &mut Vec<_>| -> usize {
+    // Per series: labels and `(ts, value)` samples in read order (stream rank, then
+    // position), so that a stable sort by time gives Loki's merge order.
+    let mut series: Vec<(Labels, Vec<Point>)> = Vec::new();
+    let mut slot = |labels: Labels, series: &mut Vec<(Labels, Vec<Point>)>| -> usize {
         *index.entry(labels).or_insert_with_key(|l| {
             series.push((l.clone(), Vec::new()));
             series.len() - 1
         })
     };
-    let mut idx = 0usize;
-    for (rank, stream) in streams.iter().enumerate() {
-        let mut stream_slot: Option<usize> = None;
+    for stream in &streams {
+        // Fast path: the series of the last structured-metadata set seen in this stream.
+        let mut cached: Option<(&Labels, usize)> = None;
         for e in stream.entries {
             count_read(stats, &e.line, &e.structured_metadata);
-            idx += 1;
-            if fast && e.structured_metadata.is_empty() {
+            if fast {
                 if !pipeline.test_line(&e.line) {
                     continue;
                 }
+                let si = match cached {
+                    Some((sm, si)) if *sm == e.structured_metadata => si,
+                    _ => {
+                        let labels = if e.structured_metadata.is_empty() {
+                            stream.labels.clone()
+                        } else {
+                            match pipeline.process(
+                                e.timestamp_ns,
+                                &e.line,
+                                stream.labels,
+                                &e.structured_metadata,
+                            ) {
+                                Some(p) => p.labels(),
+                                None => continue,
+                            }
+                        };
+                        let si = slot(reduce.apply(labels), &mut series);
+                        cached = Some((&e.structured_metadata, si));
+                        si
+                    }
+                };
                 stats.post_filter_lines += 1;
-                let si = *stream_slot
-                    .get_or_insert_with(|| slot(reduce.apply(stream.labels.clone()), &mut series));
                 let value = if bytes { e.line.len() as f64 } else { 1.0 };
-                series[si].1.push((e.timestamp_ns, rank, idx, value));
+                series[si].1.push((e.timestamp_ns, value));
                 continue;
             }
             let Some(p) = pipeline.process(
@@ -132,20 +141,17 @@ pub(crate) fn sample_series(
                 labels = reduce.apply(labels);
             }
             let si = slot(labels, &mut series);
-            series[si].1.push((e.timestamp_ns, rank, idx, value));
+            series[si].1.push((e.timestamp_ns, value));
         }
     }
-    if std::env::var_os("LW_TIMING").is_some() {
-        eprintln!("TIMING loop {:?}", __t.elapsed());
-    }
     series.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(series
-        .into_iter()
-        .map(|(l, mut pts)| {
-            pts.sort_by_key(|p| (p.0, p.1, p.2));
-            (l, pts.into_iter().map(|p| (p.0, p.3)).collect())
-        })
-        .collect())
+    for (_, pts) in &mut series {
+        // Stable: equal timestamps keep the read order (stream rank, then position).
+        if !pts.windows(2).all(|w| w[0].0 <= w[1].0) {
+            pts.sort_by_key(|p| p.0);
+        }
+    }
+    Ok(series)
 }
 
 /// How the extractor reduces sample labels (Loki's `BaseLabelsBuilder` grouping).

@@ -17,7 +17,7 @@ use std::rc::Rc;
 struct Head {
     ts: i64,
     key: Rc<str>,
-    labels: Labels,
+    labels: Rc<Labels>,
     stream: usize,
     pos: usize,
     processed: Processed,
@@ -66,7 +66,21 @@ impl Ord for Head {
 /// Per-stream read state: next position and the last label set seen (its string is reused).
 struct Cursor {
     next: Option<usize>,
-    last: Option<(Labels, Rc<str>)>,
+    last: Option<(Rc<Labels>, Rc<str>)>,
+    /// Line filters only: the last structured metadata seen and what the pipeline made of
+    /// it (labels do not depend on the line then), so entries with the same metadata reuse it.
+    fast: Option<FastLabels>,
+}
+
+/// An entry's labels under a pipeline of line filters only, for one metadata set.
+struct FastLabels {
+    /// The stored structured metadata.
+    input: Labels,
+    /// The pipeline's structured metadata (collisions renamed) and parsed labels.
+    structured_metadata: Labels,
+    parsed: Labels,
+    labels: Rc<Labels>,
+    key: Rc<str>,
 }
 
 struct Merge<'a, 's> {
@@ -98,33 +112,67 @@ impl Merge<'_, '_> {
                 continue;
             }
             count_read(self.stats, &e.line, &e.structured_metadata);
-            let processed = if self.filters_only && e.structured_metadata.is_empty() {
-                // Labels cannot change: skip the pipeline's label handling.
-                self.pipeline.test_line(&e.line).then(|| Processed {
-                    line: e.line.clone(),
-                    stream: stream.labels.clone(),
-                    ..Processed::default()
-                })
-            } else {
-                self.pipeline.process(
-                    e.timestamp_ns,
-                    &e.line,
-                    stream.labels,
-                    &e.structured_metadata,
-                )
-            };
-            let Some(p) = processed else {
+            if self.filters_only {
+                // Line filters only: test the line before building anything; labels come
+                // from the stream and metadata alone, computed once per metadata set.
+                if !self.pipeline.test_line(&e.line) {
+                    continue;
+                }
+                let cursor = &mut self.cursors[si];
+                let cached = matches!(&cursor.fast, Some(f) if f.input == e.structured_metadata);
+                if !cached {
+                    let Some(p) = self.pipeline.process(
+                        e.timestamp_ns,
+                        &e.line,
+                        stream.labels,
+                        &e.structured_metadata,
+                    ) else {
+                        continue;
+                    };
+                    let labels = p.labels();
+                    cursor.fast = Some(FastLabels {
+                        input: e.structured_metadata.clone(),
+                        key: Rc::from(labels.to_string()),
+                        labels: Rc::new(labels),
+                        structured_metadata: p.structured_metadata,
+                        parsed: p.parsed,
+                    });
+                }
+                let Some(f) = &cursor.fast else { continue };
+                self.stats.post_filter_lines += 1;
+                return Some(Head {
+                    ts: e.timestamp_ns,
+                    key: f.key.clone(),
+                    labels: f.labels.clone(),
+                    stream: si,
+                    pos,
+                    processed: Processed {
+                        line: e.line.clone(),
+                        structured_metadata: f.structured_metadata.clone(),
+                        parsed: f.parsed.clone(),
+                        ..Processed::default()
+                    },
+                    forward: self.forward,
+                });
+            }
+            let Some(p) = self.pipeline.process(
+                e.timestamp_ns,
+                &e.line,
+                stream.labels,
+                &e.structured_metadata,
+            ) else {
                 continue;
             };
             self.stats.post_filter_lines += 1;
             let labels = p.labels();
             let cursor = &mut self.cursors[si];
-            let key = match &cursor.last {
-                Some((l, k)) if *l == labels => k.clone(),
+            let (labels, key) = match &cursor.last {
+                Some((l, k)) if **l == labels => (l.clone(), k.clone()),
                 _ => {
                     let k: Rc<str> = Rc::from(labels.to_string());
-                    cursor.last = Some((labels.clone(), k.clone()));
-                    k
+                    let l = Rc::new(labels);
+                    cursor.last = Some((l.clone(), k.clone()));
+                    (l, k)
                 }
             };
             return Some(Head {
@@ -162,6 +210,7 @@ pub(crate) fn eval_logs(
                 (n, false) => Some(n - 1),
             },
             last: None,
+            fast: None,
         })
         .collect();
     let n = streams.len();
@@ -204,7 +253,7 @@ pub(crate) fn eval_logs(
         taken += 1;
         out.entry(head.key)
             .or_insert_with(|| ResultStream {
-                labels: head.labels,
+                labels: Rc::unwrap_or_clone(head.labels),
                 entries: Vec::new(),
             })
             .entries

@@ -15,7 +15,7 @@ mod vector;
 
 pub use logs::categorize_streams;
 
-use crate::ast::{Expr, LogExpr, MetricExpr, VectorOp};
+use crate::ast::{Expr, LogExpr, MetricExpr, RangeOp, VectorOp};
 use lakewatch_model::{LabelMatcher, Labels, LogStream};
 use std::collections::BTreeMap;
 
@@ -42,7 +42,7 @@ pub enum EvalError {
 }
 
 /// What must be read for one stream selector of the query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// The selector's matchers (regexes fully anchored).
     pub matchers: Vec<LabelMatcher>,
@@ -52,6 +52,11 @@ pub struct Selection {
     pub end_ns: i64,
     /// Substrings every matching line contains (pushdown hint from `|=` filters).
     pub line_contains: Vec<String>,
+    /// The query never looks at the lines of this selection (`count_over_time`, `rate` or
+    /// `absent_over_time` of a selector without pipeline): the fetch may return entries with
+    /// empty lines (timestamps and structured metadata still exact). Default `false`.
+    /// Stats then count no line bytes (`totalBytesProcessed`).
+    pub skip_lines: bool,
 }
 
 /// Entries available to the evaluator.
@@ -215,7 +220,7 @@ impl Default for EvalLimits {
 pub fn selections(expr: &Expr, params: &QueryParams) -> Vec<Selection> {
     let mut out = Vec::new();
     match expr {
-        Expr::Log(log) => push_selection(&mut out, log, params.start_ns, params.end_ns),
+        Expr::Log(log) => push_selection(&mut out, log, params.start_ns, params.end_ns, false),
         Expr::Metric(m) => metric_selections(m, params, &mut out),
     }
     out
@@ -225,11 +230,17 @@ fn metric_selections(m: &MetricExpr, params: &QueryParams, out: &mut Vec<Selecti
     match m {
         MetricExpr::Range(r) => {
             let offset = r.offset.unwrap_or(0);
+            // Counting entries needs their timestamps and labels only.
+            let counts = matches!(
+                r.op,
+                RangeOp::CountOverTime | RangeOp::Rate | RangeOp::AbsentOverTime
+            );
             push_selection(
                 out,
                 &r.log,
                 params.start_ns - r.range - offset,
                 (params.end_ns - offset).saturating_add(1),
+                counts,
             );
         }
         MetricExpr::Vector(v) => metric_selections(&v.expr, params, out),
@@ -242,19 +253,31 @@ fn metric_selections(m: &MetricExpr, params: &QueryParams, out: &mut Vec<Selecti
     }
 }
 
-fn push_selection(out: &mut Vec<Selection>, log: &LogExpr, start_ns: i64, end_ns: i64) {
+/// Adds the selection of `log`; `counts`: the query only counts its entries (lines are
+/// skipped if the pipeline is empty too).
+fn push_selection(
+    out: &mut Vec<Selection>,
+    log: &LogExpr,
+    start_ns: i64,
+    end_ns: i64,
+    counts: bool,
+) {
     let Ok(matchers) = extract::to_matchers(&log.selector) else {
         return;
     };
     // A pipeline that does not compile reads nothing useful; `evaluate` reports the error.
-    let line_contains = crate::pipeline::Pipeline::new(&log.pipeline)
+    let pipeline = crate::pipeline::Pipeline::new(&log.pipeline);
+    let line_contains = pipeline
+        .as_ref()
         .map(|p| p.line_contains_hints())
         .unwrap_or_default();
+    let skip_lines = counts && pipeline.as_ref().is_ok_and(|p| p.is_noop());
     out.push(Selection {
         matchers,
         start_ns,
         end_ns,
         line_contains,
+        skip_lines,
     });
 }
 

@@ -175,7 +175,6 @@ fn eval_range(
     let offset = agg.offset.unwrap_or(0);
     let (start, end) = (p.start_ns - offset, p.end_ns - offset);
     // Entries in [start - range, end]; the window lower bound is exclusive.
-    let __t = std::time::Instant::now();
     let series = sample_series(
         agg,
         grouping,
@@ -184,23 +183,33 @@ fn eval_range(
         ctx.source,
         &mut ctx.stats,
     )?;
-    if std::env::var_os("LW_TIMING").is_some() {
-        eprintln!("TIMING sample_series {:?}", __t.elapsed());
-    }
-    let __t = std::time::Instant::now();
     let unwrapped = super::extract::unwrap_label(&agg.log).is_some();
     let absent = (agg.op == RangeOp::AbsentOverTime).then(|| absent_labels(agg));
     // All samples in time order, to track which series have samples in the window: each
     // step only visits those (a query can have many short-lived series).
-    let mut events: Vec<(i64, usize)> = series
-        .iter()
-        .enumerate()
-        .flat_map(|(sid, (_, pts))| pts.iter().map(move |p| (p.0, sid)))
-        .collect();
+    // With few series (steps × series no more than the samples), visiting every series at
+    // every step is cheaper than sorting all samples: `events` stays empty and `active`
+    // holds every series.
+    let points: usize = series.iter().map(|s| s.1.len()).sum();
+    let steps = (end.saturating_sub(start) / step).saturating_add(1).max(0) as usize;
+    let dense = series.len().saturating_mul(steps) <= points;
+    let mut events: Vec<(i64, usize)> = if dense {
+        Vec::new()
+    } else {
+        series
+            .iter()
+            .enumerate()
+            .flat_map(|(sid, (_, pts))| pts.iter().map(move |p| (p.0, sid)))
+            .collect()
+    };
     events.sort_unstable();
     let (mut ev_lo, mut ev_hi) = (0usize, 0usize);
     let mut in_window = vec![0usize; series.len()];
-    let mut active: BTreeSet<usize> = BTreeSet::new();
+    let mut active: BTreeSet<usize> = if dense {
+        (0..series.len()).collect()
+    } else {
+        BTreeSet::new()
+    };
     let mut cursors = vec![(0usize, 0usize); series.len()];
     let mut out = Vec::new();
     let mut current = start;
@@ -261,9 +270,6 @@ fn eval_range(
         }
         out.push((current / 1_000_000 + offset / 1_000_000, vec));
         current += step;
-    }
-    if std::env::var_os("LW_TIMING").is_some() {
-        eprintln!("TIMING steps {:?}", __t.elapsed());
     }
     Ok(out)
 }

@@ -40,8 +40,18 @@ pub enum Columns {
     Timestamps,
     /// Timestamps and lines (statistics); no structured metadata.
     Lines,
+    /// Timestamps and structured metadata; lines are left empty (the line column is not
+    /// read: queries that only count entries).
+    NoLines,
     /// Everything.
     All,
+}
+
+impl Columns {
+    /// Whether the line column is read.
+    fn reads_lines(self) -> bool {
+        matches!(self, Columns::Lines | Columns::All)
+    }
 }
 
 /// What a scan of one object reads.
@@ -51,7 +61,8 @@ pub struct ObjectScan<'a> {
     /// Inclusive start, exclusive end, ns.
     pub start_ns: i64,
     pub end_ns: i64,
-    /// Substrings every returned line must contain (ignored for [`Columns::Timestamps`]).
+    /// Substrings every returned line must contain (ignored when lines are not read:
+    /// [`Columns::Timestamps`], [`Columns::NoLines`]).
     pub line_contains: &'a [String],
     pub columns: Columns,
 }
@@ -72,11 +83,6 @@ impl ObjectScan<'_> {
     pub fn selects(&self, s: &StreamRecord) -> bool {
         s.overlaps(self.start_ns, self.end_ns)
             && self.matchers.iter().all(|m| m.matches_labels(&s.labels))
-    }
-
-    fn keeps_line(&self, line: &str) -> bool {
-        self.columns == Columns::Timestamps
-            || self.line_contains.iter().all(|n| line.contains(n.as_str()))
     }
 }
 
@@ -195,6 +201,7 @@ pub async fn read_streams(
     let wanted: &[&str] = match scan.columns {
         Columns::Timestamps => &[COL_TIMESTAMP],
         Columns::Lines => &[COL_TIMESTAMP, COL_LINE],
+        Columns::NoLines => &[COL_TIMESTAMP, COL_METADATA],
         Columns::All => &[COL_TIMESTAMP, COL_LINE, COL_METADATA],
     };
     let mut roots = Vec::new();
@@ -211,8 +218,20 @@ pub async fn read_streams(
         .with_projection(mask)
         .with_batch_size(8192)
         .build()?;
+    let needles: Vec<memchr::memmem::Finder<'_>> = if scan.columns.reads_lines() {
+        scan.line_contains
+            .iter()
+            // Every line contains "".
+            .filter(|n| !n.is_empty())
+            .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut walker = Walker {
         scan,
+        needles: &needles,
+        candidates: Vec::new(),
         key: &entry.key,
         left: segments[0].1,
         segments: &segments,
@@ -306,6 +325,10 @@ fn subtract(a: u64, b: u64, cut: &[(u64, u64)]) -> Vec<(u64, u64)> {
 /// Assigns the selected rows (in order) to the chosen streams by counting.
 struct Walker<'a> {
     scan: &'a ObjectScan<'a>,
+    /// `scan.line_contains` compiled (empty when lines are not read).
+    needles: &'a [memchr::memmem::Finder<'a>],
+    /// Per row of the current batch: whether its line contains every needle.
+    candidates: Vec<bool>,
     key: &'a str,
     /// Selected runs: (index of the stream in `out`, rows), in file order.
     segments: &'a [(usize, u64)],
@@ -322,9 +345,9 @@ impl Walker<'_> {
             .column_by_name(COL_TIMESTAMP)
             .and_then(|c| c.as_primitive_opt::<Int64Type>())
             .ok_or_else(|| corrupt(key, "timestamp_ns column"))?;
-        let lines = match self.scan.columns {
-            Columns::Timestamps => None,
-            _ => Some(
+        let lines = match self.scan.columns.reads_lines() {
+            false => None,
+            true => Some(
                 batch
                     .column_by_name(COL_LINE)
                     .and_then(|c| c.as_string_opt::<i32>())
@@ -332,7 +355,7 @@ impl Walker<'_> {
             ),
         };
         let md = match self.scan.columns {
-            Columns::All => {
+            Columns::All | Columns::NoLines => {
                 let m = batch
                     .column_by_name(COL_METADATA)
                     .and_then(|c| c.as_map_opt())
@@ -350,6 +373,13 @@ impl Walker<'_> {
             _ => None,
         };
         let tsv = ts.values();
+        let filtered = match lines {
+            Some(l) if !self.needles.is_empty() => {
+                line_candidates(l, self.needles, &mut self.candidates);
+                true
+            }
+            _ => false,
+        };
         for row in 0..batch.num_rows() {
             while self.left == 0 {
                 self.seg += 1;
@@ -365,10 +395,10 @@ impl Walker<'_> {
             if t < self.scan.start_ns || t >= self.scan.end_ns {
                 continue;
             }
-            let line = lines.map_or("", |l| l.value(row));
-            if !self.scan.keeps_line(line) {
+            if filtered && !self.candidates[row] {
                 continue;
             }
+            let line = lines.map_or("", |l| l.value(row));
             let structured_metadata = match &md {
                 Some((offs, k, v)) => {
                     let (a, b) = (offs[row] as usize, offs[row + 1] as usize);
@@ -398,9 +428,81 @@ impl Walker<'_> {
     }
 }
 
+/// Marks in `out` (one flag per row of `lines`) the rows whose line contains every needle.
+/// The first needle is searched once over the batch's whole value buffer (rows with a match
+/// are few in a needle search), the others only in those rows.
+fn line_candidates(
+    lines: &arrow_array::StringArray,
+    needles: &[memchr::memmem::Finder<'_>],
+    out: &mut Vec<bool>,
+) {
+    out.clear();
+    out.resize(lines.len(), false);
+    let Some((first, rest)) = needles.split_first() else {
+        out.fill(true);
+        return;
+    };
+    let offsets = lines.value_offsets();
+    let (lo, hi) = (
+        offsets[0].max(0) as usize,
+        offsets[lines.len()].max(0) as usize,
+    );
+    let values = &lines.value_data()[lo..hi];
+    let n = first.needle().len();
+    let mut row = 0usize;
+    let mut at = 0usize;
+    while let Some(pos) = first.find(&values[at..]) {
+        let abs = lo + at + pos;
+        // The row whose value holds the match start.
+        while row + 1 < offsets.len() && offsets[row + 1] as usize <= abs {
+            row += 1;
+        }
+        if row >= lines.len() {
+            break;
+        }
+        let end = offsets[row + 1] as usize;
+        if abs + n <= end {
+            // Within the row: check the other needles there, then go to the next row.
+            let line = lines.value(row).as_bytes();
+            out[row] = rest.iter().all(|f| f.find(line).is_some());
+            at = end - lo;
+            row += 1;
+        } else {
+            // Straddles two rows: look again from the next byte.
+            at = abs - lo + 1;
+        }
+        if at >= values.len() {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::subtract;
+
+    #[test]
+    fn line_candidates_per_row() {
+        use memchr::memmem::Finder;
+        let lines = arrow_array::StringArray::from(vec!["xab", "c", "abc", "", "ab", "ba", "zab"]);
+        let ab = [Finder::new("ab")];
+        let mut out = Vec::new();
+        super::line_candidates(&lines, &ab, &mut out);
+        assert_eq!(out, vec![true, false, true, false, true, false, true]);
+        // A match across two rows ("b" + "a" of "ba"... "bab") is not one.
+        let lines = arrow_array::StringArray::from(vec!["a", "b", "ab"]);
+        super::line_candidates(&lines, &ab, &mut out);
+        assert_eq!(out, vec![false, false, true]);
+        let two = [Finder::new("ab"), Finder::new("z")];
+        let lines = arrow_array::StringArray::from(vec!["xab", "zab", "abz", "z"]);
+        super::line_candidates(&lines, &two, &mut out);
+        assert_eq!(out, vec![false, true, true, false]);
+        // Sliced arrays (non-zero first offset).
+        let lines = arrow_array::StringArray::from(vec!["ab", "q", "ab"]);
+        let sliced = lines.slice(1, 2);
+        super::line_candidates(&sliced, &ab, &mut out);
+        assert_eq!(out, vec![false, true]);
+    }
 
     #[test]
     fn subtract_ranges() {

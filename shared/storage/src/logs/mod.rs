@@ -58,6 +58,18 @@ pub struct LogSelect {
     pub line_contains: Vec<String>,
 }
 
+/// Which part of the lines [`LogsReader::select_projected`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineProjection {
+    /// Lines as stored.
+    #[default]
+    Full,
+    /// No lines: every entry's `line` is empty (timestamps and structured metadata only);
+    /// the line column is not read or decompressed. For queries that only count entries
+    /// (`count_over_time`, `rate`, `absent_over_time` without a pipeline).
+    None,
+}
+
 /// Per-stream statistics over a time range (for `index/stats` and `index/volume`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StreamStats {

@@ -5,7 +5,7 @@
 use super::decode::{open, read_object, read_streams, Columns, ObjectScan, OpenObject};
 use super::encode::sort_dedup;
 use super::schema::{ms_range_overlaps, StreamRecord};
-use super::{LogSelect, StreamStats};
+use super::{LineProjection, LogSelect, StreamStats};
 use crate::error::{Result, StorageError};
 use crate::manifest::{ManifestLog, ObjectEntry};
 use crate::store::Store;
@@ -52,6 +52,46 @@ async fn open_all(store: &Store, objs: &[ObjectEntry]) -> Result<Vec<OpenObject>
         .buffered(PARALLEL_READS)
         .try_collect()
         .await
+}
+
+/// Indexes (per object, into its stream table) of the streams `scan` selects, split in two:
+/// streams whose parts in the objects do not overlap in time, and streams whose parts do
+/// (they may hold identical entries: retried pushes not yet compacted).
+fn split_overlapping(
+    opened: &[OpenObject],
+    scan: &ObjectScan<'_>,
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut ranges: BTreeMap<&Labels, Vec<(i64, i64)>> = BTreeMap::new();
+    for o in opened {
+        for s in o.streams.iter().filter(|s| scan.selects(s)) {
+            ranges
+                .entry(&s.labels)
+                .or_default()
+                .push((s.min_ts_ns, s.max_ts_ns));
+        }
+    }
+    // Sorted by start, some two parts overlap iff two consecutive ones do.
+    let overlapping: BTreeSet<&Labels> = ranges
+        .into_iter()
+        .filter_map(|(labels, mut r)| {
+            r.sort_unstable();
+            r.windows(2).any(|w| w[1].0 <= w[0].1).then_some(labels)
+        })
+        .collect();
+    let split = |want_overlapping: bool| -> Vec<Vec<usize>> {
+        opened
+            .iter()
+            .map(|o| {
+                (0..o.streams.len())
+                    .filter(|k| {
+                        let s = &o.streams[*k];
+                        scan.selects(s) && overlapping.contains(&s.labels) == want_overlapping
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    (split(false), split(true))
 }
 
 /// Reads, per object, the streams at `want[i]` (indexes into object `i`'s table)
@@ -124,8 +164,30 @@ impl LogsReader {
     ///
     /// Errors: object store, Parquet or `Corrupt` errors.
     pub async fn select(&self, tenant: &TenantId, sel: &LogSelect) -> Result<Vec<LogStream>> {
+        self.select_projected(tenant, sel, LineProjection::Full)
+            .await
+    }
+
+    /// [`LogsReader::select`] with a choice of what to read of the lines. With
+    /// [`LineProjection::None`] (ignored if `sel.line_contains` is not empty) the line column
+    /// is not read: entries have empty lines, the same timestamps and structured metadata as
+    /// with `select`, and the same number of entries per stream (a stream stored in several
+    /// objects whose time ranges overlap has its lines read, to drop duplicate entries
+    /// exactly; its lines are then returned). Within a stream, entries are ascending by
+    /// timestamp; the order among equal timestamps may differ from `select`'s.
+    ///
+    /// Errors: as [`LogsReader::select`].
+    pub async fn select_projected(
+        &self,
+        tenant: &TenantId,
+        sel: &LogSelect,
+        lines: LineProjection,
+    ) -> Result<Vec<LogStream>> {
         if sel.start_ns >= sel.end_ns {
             return Ok(Vec::new());
+        }
+        if lines == LineProjection::None && sel.line_contains.is_empty() {
+            return self.select_without_lines(tenant, sel).await;
         }
         let scan = ObjectScan {
             matchers: &sel.matchers,
@@ -149,6 +211,62 @@ impl LogsReader {
                 .into_iter()
                 .map(|(labels, mut entries)| {
                     sort_dedup(&mut entries);
+                    LogStream { labels, entries }
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// [`LogsReader::select_projected`] with [`LineProjection::None`].
+    async fn select_without_lines(
+        &self,
+        tenant: &TenantId,
+        sel: &LogSelect,
+    ) -> Result<Vec<LogStream>> {
+        let store = &self.store;
+        let bare = ObjectScan {
+            matchers: &sel.matchers,
+            start_ns: sel.start_ns,
+            end_ns: sel.end_ns,
+            line_contains: &[],
+            columns: Columns::NoLines,
+        };
+        let full = ObjectScan {
+            columns: Columns::All,
+            ..bare
+        };
+        let (bare, full) = (&bare, &full);
+        self.on_snapshot(tenant, sel.start_ns, sel.end_ns, |objs| async move {
+            let opened = open_all(store, &objs).await?;
+            let (want_bare, want_full) = split_overlapping(&opened, bare);
+            let mut acc: BTreeMap<Labels, (Vec<LogEntry>, bool)> = BTreeMap::new();
+            for (_, parts) in read_chosen(&objs, opened, &want_bare, bare).await? {
+                for p in parts {
+                    acc.entry(p.labels).or_default().0.extend(p.entries);
+                }
+            }
+            if want_full.iter().any(|w| !w.is_empty()) {
+                let reopened = open_all(store, &objs).await?;
+                for (_, parts) in read_chosen(&objs, reopened, &want_full, full).await? {
+                    for p in parts {
+                        let e = acc.entry(p.labels).or_default();
+                        e.0.extend(p.entries);
+                        e.1 = true;
+                    }
+                }
+            }
+            Ok(acc
+                .into_iter()
+                .map(|(labels, (mut entries, dedup))| {
+                    if dedup {
+                        sort_dedup(&mut entries);
+                    } else if !entries
+                        .windows(2)
+                        .all(|w| w[0].timestamp_ns <= w[1].timestamp_ns)
+                    {
+                        entries.sort_by_key(|e| e.timestamp_ns);
+                    }
                     LogStream { labels, entries }
                 })
                 .collect())
