@@ -46,6 +46,8 @@ fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lakewatch-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental caches only grow in a shared target dir (each clone path gets its own): off.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 log "cargo test --workspace (target dir $CARGO_TARGET_DIR)"
 cargo test --workspace --no-fail-fast
 log "all tests passed"

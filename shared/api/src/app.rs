@@ -185,15 +185,16 @@ impl App {
     }
 
     /// The all-in-one router: the ingest routes (`/api/v1/write`, `/api/v1/push`,
-    /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics` and the log push paths
-    /// `lakewatch_ingest::LOGS_PATHS`, delegated to `lakewatch_ingest::handle`), the Loki
-    /// query routes (`/loki/api/v1/*`, `/api/prom/*`) of [`App::handle_query_logs`], and every
-    /// other route to [`App::handle_query_metrics`].
+    /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`, the log push paths
+    /// `lakewatch_ingest::LOGS_PATHS` and the OTLP trace paths `TRACES_PATHS`, delegated to
+    /// `lakewatch_ingest::handle`), the Loki query routes (`/loki/api/v1/*`, `/api/prom/*`) of
+    /// [`App::handle_query_logs`], and every other route to [`App::handle_query_metrics`].
     pub async fn handle(&self, mut req: Request<Bytes>) -> Response<Bytes> {
         let path = normalize_path(req.uri().path()).to_string();
         let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path.as_str())
             || lakewatch_ingest::OTLP_PATHS.contains(&path.as_str())
-            || lakewatch_ingest::LOGS_PATHS.contains(&path.as_str());
+            || lakewatch_ingest::LOGS_PATHS.contains(&path.as_str())
+            || lakewatch_ingest::TRACES_PATHS.contains(&path.as_str());
         if !is_ingest || req.method() == Method::OPTIONS {
             if loki::is_loki_path(&path) {
                 return self.handle_query_logs(req).await;

@@ -1,7 +1,7 @@
-//! What every ingest request needs: the metrics and logs writers, the auth configuration and the limits.
+//! What every ingest request needs: the metrics, logs and traces writers, the auth configuration and the limits.
 
 use crate::limits::IngestLimits;
-use lakewatch_storage::{AuthConfig, LogsWriter, MetricsWriter, Store};
+use lakewatch_storage::{AuthConfig, LogsWriter, MetricsWriter, Store, TracesWriter};
 
 /// Shared state of the ingest handlers (cheap to clone).
 #[derive(Debug, Clone)]
@@ -10,6 +10,8 @@ pub struct IngestContext {
     pub writer: MetricsWriter,
     /// Writes the accepted part of each log push; durable when `write` returns.
     pub logs_writer: LogsWriter,
+    /// Writes the valid spans of each OTLP trace export; durable when `write` returns.
+    pub traces_writer: TracesWriter,
     /// Per-tenant credentials (empty = no authentication).
     pub auth: AuthConfig,
     /// Request limits and translation switches.
@@ -21,7 +23,8 @@ impl IngestContext {
     pub fn new(store: Store, auth: AuthConfig, limits: IngestLimits) -> Self {
         IngestContext {
             writer: MetricsWriter::new(store.clone()),
-            logs_writer: LogsWriter::new(store),
+            logs_writer: LogsWriter::new(store.clone()),
+            traces_writer: TracesWriter::new(store),
             auth,
             limits,
         }

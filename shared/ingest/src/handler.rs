@@ -111,8 +111,8 @@ async fn write(
 }
 
 /// Routes a request by path to [`handle_remote_write`], [`handle_otlp`], or for
-/// [`crate::LOGS_PATHS`] to [`crate::loki::handle_loki_push`] / [`crate::loki::handle_otlp_logs`];
-/// other paths 404.
+/// [`crate::LOGS_PATHS`] to [`crate::loki::handle_loki_push`] / [`crate::loki::handle_otlp_logs`],
+/// for [`crate::TRACES_PATHS`] to [`crate::otlp::handle_otlp_traces`]; other paths 404.
 /// A trailing `/` and a `/lambda-url/<fn>` prefix are ignored.
 pub async fn handle(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes> {
     let path = req.uri().path();
@@ -129,6 +129,8 @@ pub async fn handle(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes>
         handle_remote_write(req, ctx).await
     } else if OTLP_PATHS.contains(&path) {
         handle_otlp(req, ctx).await
+    } else if crate::TRACES_PATHS.contains(&path) {
+        crate::otlp::handle_otlp_traces(req, ctx).await
     } else if path == "/otlp/v1/logs" {
         crate::loki::handle_otlp_logs(req, ctx).await
     } else if crate::LOGS_PATHS.contains(&path) {

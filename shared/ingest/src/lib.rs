@@ -13,7 +13,12 @@
 //!   [`lakewatch_model::LogsBatch`] written through `lakewatch_storage::LogsWriter`; pure
 //!   [`decode_push`] and the client-side encoders [`encode_push_protobuf`]/[`encode_push_json`].
 //!
-//! Behaviour and its sources are documented in docs/ingest-metrics.md and docs/ingest-logs.md.
+//! - Traces: [`handle_otlp_traces`] for [`TRACES_PATHS`] (OTLP/HTTP `ExportTraceServiceRequest`
+//!   written through `lakewatch_storage::TracesWriter`), the pure [`decode_traces`] and the
+//!   client-side encoders [`encode_traces_protobuf`]/[`encode_traces_json`].
+//!
+//! Behaviour and its sources are documented in docs/ingest-metrics.md, docs/ingest-logs.md and
+//! docs/ingest-traces.md.
 
 pub mod context;
 pub mod error;
@@ -30,7 +35,7 @@ pub use handler::{
     handle, handle_otlp, handle_remote_write, EXEMPLARS_WRITTEN, HISTOGRAMS_WRITTEN, OTLP_PATHS,
     REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,
 };
-pub use limits::{IngestLimits, LogsLimits, NameValidation};
+pub use limits::{IngestLimits, LogsLimits, NameValidation, TracesLimits};
 pub use loki::{
     decode_push, encode_push_json, encode_push_protobuf, handle_loki_push, handle_otlp_logs,
     PushVersion, Rejection,
@@ -40,4 +45,12 @@ pub use loki::{
 /// served by [`handle`] ([`handle_loki_push`] for the first two, [`handle_otlp_logs`] for the
 /// last).
 pub const LOGS_PATHS: &[&str] = &["/loki/api/v1/push", "/api/prom/push", "/otlp/v1/logs"];
+
+/// OTLP/HTTP trace ingest paths (the OTLP default `/v1/traces` and Tempo-style `/otlp/v1/traces`),
+/// served by [`handle`] through [`handle_otlp_traces`].
+pub const TRACES_PATHS: &[&str] = &["/v1/traces", "/otlp/v1/traces"];
+pub use otlp::{
+    decode_traces, decode_traces_response, encode_traces_json, encode_traces_protobuf,
+    handle_otlp_traces, DecodedTraces,
+};
 pub use remote_write::encode_v1;

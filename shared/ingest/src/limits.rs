@@ -41,6 +41,25 @@ pub struct IngestLimits {
     pub otlp_convert_histograms_to_nhcb: bool,
     /// Log ingest (Loki push and OTLP logs) limits; see [`LogsLimits`].
     pub logs: LogsLimits,
+    /// OTLP trace ingest limits; see [`TracesLimits`].
+    pub traces: TracesLimits,
+}
+
+/// Limits of OTLP/HTTP trace ingest (docs/ingest-traces.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TracesLimits {
+    /// Max spans in one export request, counted before validation
+    /// (`LAKEWATCH_TRACES_MAX_SPANS_PER_REQUEST`, default 100 000; 0 disables the check).
+    /// Over it the whole request is refused with 400 and nothing is written.
+    pub max_spans_per_request: usize,
+}
+
+impl Default for TracesLimits {
+    fn default() -> Self {
+        TracesLimits {
+            max_spans_per_request: 100_000,
+        }
+    }
 }
 
 /// Loki's per-tenant validation limits (`limits_config`), with Loki's defaults, applied by the
@@ -150,6 +169,7 @@ impl Default for IngestLimits {
             otlp_keep_identifying_resource_attributes: false,
             otlp_convert_histograms_to_nhcb: false,
             logs: LogsLimits::default(),
+            traces: TracesLimits::default(),
         }
     }
 }
@@ -250,6 +270,12 @@ impl IngestLimits {
                 .collect();
         }
         logs_from_lookup(&get, &mut l.logs, &mut warnings);
+        num(
+            &get,
+            "LAKEWATCH_TRACES_MAX_SPANS_PER_REQUEST",
+            &mut l.traces.max_spans_per_request,
+            &mut warnings,
+        );
         (l, warnings)
     }
 }

@@ -1,6 +1,7 @@
-//! Compaction of the metrics and logs signals (DESIGN §5): L0 → L1 → L2 merges, retention and
-//! garbage collection, planned the same way for both (each signal has its own manifest; only
-//! reading and writing the objects differ: [`crate::metrics`] vs [`crate::logs::merge`]). Safe to run concurrently with ingest, queries and other compactors: every merge
+//! Compaction of the metrics, logs and traces signals (DESIGN §5): L0 → L1 → L2 merges,
+//! retention and garbage collection, planned the same way for all (each signal has its own
+//! manifest; only reading and writing the objects differ: [`crate::metrics`] vs
+//! [`crate::logs::merge`] vs [`crate::traces::merge`]). Safe to run concurrently with ingest, queries and other compactors: every merge
 //! writes new immutable objects and swaps them for its inputs in one manifest commit, which
 //! fails (and is abandoned) if another compactor already removed an input.
 //!
@@ -12,7 +13,8 @@
 //!   `l1_min_objects` L1 exist or the window ended more than `window_settle` ago.
 //!
 //! Every merge deduplicates: metrics (series, timestamp) with last-write-wins (largest source
-//! ULID), logs identical entries (stream, timestamp, line, structured metadata). Retention
+//! ULID), logs identical entries (stream, timestamp, line, structured metadata), traces spans
+//! with the same (trace id, span id). Traces windows and retention use the span start time. Retention
 //! drops objects whose newest sample / entry is older than `retention`. Objects leave the
 //! manifest as tombstones and are deleted after `gc_grace`; uncommitted objects (failed
 //! writes, lost compaction races) are deleted once their ULID is older than `gc_grace`; old
@@ -27,6 +29,7 @@ use crate::metrics::decode::{read_object_metadata, ScanQuery};
 use crate::metrics::encode::{encode, EncodeOptions};
 use crate::metrics::reader::read_merged;
 use crate::store::Store;
+use crate::traces::TracesEncodeOptions;
 use lakewatch_model::{MetricMetadata, Signal, TenantId, TimeSeries};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -61,6 +64,8 @@ pub struct CompactionOptions {
     pub encode: EncodeOptions,
     /// Parquet options for the logs outputs (default [`LogsEncodeOptions::compacted`]).
     pub logs_encode: LogsEncodeOptions,
+    /// Parquet options for the traces outputs (default [`TracesEncodeOptions::compacted`]).
+    pub traces_encode: TracesEncodeOptions,
 }
 
 impl Default for CompactionOptions {
@@ -76,6 +81,7 @@ impl Default for CompactionOptions {
             gc_grace: crate::DEFAULT_GC_GRACE,
             encode: EncodeOptions::default(),
             logs_encode: LogsEncodeOptions::compacted(),
+            traces_encode: TracesEncodeOptions::compacted(),
         }
     }
 }
@@ -128,10 +134,11 @@ pub struct CompactionStats {
     pub error_messages: Vec<String>,
 }
 
-/// One compaction pass over every tenant's metrics and logs: retention, L0→L1, L1→L2, GC.
-/// Per-tenant (and per-signal) failures are logged and counted in `errors` (messages
-/// `tenant: error` for metrics, `tenant/logs: error` for logs); listing the tenants can fail
-/// the run. The counters of [`CompactionStats`] add up both signals.
+/// One compaction pass over every tenant's metrics, logs and traces: retention, L0→L1,
+/// L1→L2, GC. Per-tenant (and per-signal) failures are logged and counted in `errors`
+/// (messages `tenant: error` for metrics, `tenant/logs: error` for logs, `tenant/traces:
+/// error` for traces); listing the tenants can fail the run. The counters of
+/// [`CompactionStats`] add up all signals.
 pub async fn run_once(store: &Store, opts: &CompactionOptions) -> Result<CompactionStats> {
     let mut stats = CompactionStats::default();
     for tenant in store.list_tenants().await? {
@@ -145,6 +152,11 @@ pub async fn run_once(store: &Store, opts: &CompactionOptions) -> Result<Compact
             tracing::error!(tenant = %tenant, error = %e, "logs compaction failed");
             stats.errors += 1;
             stats.error_messages.push(format!("{tenant}/logs: {e}"));
+        }
+        if let Err(e) = compact_tenant_traces(store, &tenant, opts, &mut stats).await {
+            tracing::error!(tenant = %tenant, error = %e, "traces compaction failed");
+            stats.errors += 1;
+            stats.error_messages.push(format!("{tenant}/traces: {e}"));
         }
     }
     Ok(stats)
@@ -171,7 +183,19 @@ pub async fn compact_tenant_logs(
     compact_signal(store, tenant, Signal::Logs, opts, stats).await
 }
 
-/// Retention, L0→L1, L1→L2 and GC of one tenant's `signal` (metrics or logs).
+/// Compacts one tenant's traces (what [`run_once`] does per tenant for traces): the same
+/// levels, windows (by span start), retention and GC as metrics, on the `traces` manifest;
+/// merges keep one span per (trace id, span id).
+pub async fn compact_tenant_traces(
+    store: &Store,
+    tenant: &TenantId,
+    opts: &CompactionOptions,
+    stats: &mut CompactionStats,
+) -> Result<()> {
+    compact_signal(store, tenant, Signal::Traces, opts, stats).await
+}
+
+/// Retention, L0→L1, L1→L2 and GC of one tenant's `signal` (metrics, logs or traces).
 async fn compact_signal(
     store: &Store,
     tenant: &TenantId,
@@ -298,6 +322,17 @@ async fn merge(
                 level,
                 opts.window_ms(),
                 &opts.logs_encode,
+            )
+            .await?
+        }
+        Signal::Traces => {
+            crate::traces::merge::merge_objects(
+                store,
+                tenant,
+                inputs,
+                level,
+                opts.window_ms(),
+                &opts.traces_encode,
             )
             .await?
         }

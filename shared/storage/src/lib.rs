@@ -19,6 +19,7 @@ pub mod logs;
 pub mod manifest;
 pub mod metrics;
 pub mod store;
+pub mod traces;
 
 pub use auth::{resolve_tenant, resolve_tenants, AuthConfig, AuthError};
 pub use compact::{CompactionOptions, CompactionStats};
@@ -27,6 +28,7 @@ pub use logs::{LineProjection, LogSelect, LogsReader, LogsWriteReceipt, LogsWrit
 pub use manifest::{Manifest, ManifestLog, ObjectEntry};
 pub use metrics::{MetricsReader, MetricsWriter, WriteReceipt};
 pub use store::Store;
+pub use traces::{TracesReader, TracesWriteReceipt, TracesWriter};
 
 /// Default grace period between an object leaving the manifest and its deletion (10 min);
 /// must exceed the longest query. Override with `LAKEWATCH_GC_GRACE`.
