@@ -1,6 +1,6 @@
 //! [`App`]: the query service. Routes the Prometheus query API (also under the Mimir-style
-//! `/prometheus` prefix), the Loki query API ([`App::handle_query_logs`]) and, in
-//! [`App::handle`], the ingest routes.
+//! `/prometheus` prefix), the Loki query API ([`App::handle_query_logs`]), the Tempo query API
+//! ([`App::handle_query_traces`]) and, in [`App::handle`], the ingest routes.
 
 use crate::config::QueryConfig;
 use crate::loki::{self, LokiConfig};
@@ -8,12 +8,15 @@ use crate::middleware;
 use crate::params::Params;
 use crate::prom;
 use crate::response::{self, ApiError, ErrorType};
+use crate::tempo;
 use crate::tenants::Tenants;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};
 use lakewatch_ingest::{IngestContext, IngestLimits};
 use lakewatch_promql::{Engine, EngineOptions};
-use lakewatch_storage::{resolve_tenants, AuthConfig, AuthError, LogsReader, MetricsReader, Store};
+use lakewatch_storage::{
+    resolve_tenants, AuthConfig, AuthError, LogsReader, MetricsReader, Store, TracesReader,
+};
 
 /// Error type of [`App::from_env`] (boxed so `main` can use `?` with `lambda_http::Error`).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -32,6 +35,8 @@ pub struct App {
     pub logs_reader: LogsReader,
     /// Limits of the Loki query API (`LAKEWATCH_LOKI_*`).
     pub loki: LokiConfig,
+    /// Reads traces for the Tempo query API.
+    pub traces_reader: TracesReader,
 }
 
 /// One query-API endpoint.
@@ -157,6 +162,7 @@ impl App {
         App {
             reader: MetricsReader::new(store.clone()),
             logs_reader: LogsReader::new(store.clone()),
+            traces_reader: TracesReader::new(store.clone()),
             loki: LokiConfig::default(),
             ingest: IngestContext::new(store.clone(), auth.clone(), IngestLimits::default()),
             store,
@@ -188,7 +194,10 @@ impl App {
     /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`, the log push paths
     /// `lakewatch_ingest::LOGS_PATHS` and the OTLP trace paths `TRACES_PATHS`, delegated to
     /// `lakewatch_ingest::handle`), the Loki query routes (`/loki/api/v1/*`, `/api/prom/*`) of
-    /// [`App::handle_query_logs`], and every other route to [`App::handle_query_metrics`].
+    /// [`App::handle_query_logs`], the Tempo query routes (`/api/traces/*`, `/api/v2/traces/*`,
+    /// `/api/echo`, `/api/status/buildinfo`, `/api/search*`, `/api/v2/search/*`,
+    /// `/api/metrics/*`; see [`tempo::is_tempo_path`]) of [`App::handle_query_traces`], and
+    /// every other route to [`App::handle_query_metrics`].
     pub async fn handle(&self, mut req: Request<Bytes>) -> Response<Bytes> {
         let path = normalize_path(req.uri().path()).to_string();
         let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path.as_str())
@@ -198,6 +207,9 @@ impl App {
         if !is_ingest || req.method() == Method::OPTIONS {
             if loki::is_loki_path(&path) {
                 return self.handle_query_logs(req).await;
+            }
+            if tempo::is_tempo_path(&path) {
+                return self.handle_query_traces(req).await;
             }
             return self.handle_query_metrics(req).await;
         }
@@ -221,6 +233,14 @@ impl App {
     /// docs/api-logs.md). Errors are Loki's plain-text bodies; CORS and gzip as for metrics.
     pub async fn handle_query_logs(&self, req: Request<Bytes>) -> Response<Bytes> {
         loki::handle(self, req).await
+    }
+
+    /// The Tempo query API (`/api/traces/<id>`, `/api/v2/traces/<id>`, `/api/echo`,
+    /// `/api/status/buildinfo`; search, tags and TraceQL metrics answer 501 for now; see
+    /// [`crate::tempo`] and docs/api-traces.md). Errors are Tempo's plain-text bodies; CORS and
+    /// gzip as for metrics.
+    pub async fn handle_query_traces(&self, req: Request<Bytes>) -> Response<Bytes> {
+        tempo::handle(self, req).await
     }
 
     async fn route_query(&self, req: Request<Bytes>) -> Response<Bytes> {

@@ -1,5 +1,5 @@
-//! HTTP APIs: the Prometheus query API, the Loki query API ([`loki`]) and the request
-//! plumbing shared by every function.
+//! HTTP APIs: the Prometheus query API, the Loki query API ([`loki`]), the Tempo query API
+//! ([`tempo`]) and the request plumbing shared by every function.
 //!
 //! Handlers take `http::Request<bytes::Bytes>` and return `http::Response<bytes::Bytes>`;
 //! [`lambda::serve`] runs such a handler under AWS Lambda, and the local server calls the
@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod params;
 pub mod prom;
 pub mod response;
+pub mod tempo;
 pub mod tenants;
 pub mod time;
 

@@ -1,8 +1,11 @@
 //! Demo traffic: an AI gateway's metrics (HTTP golden signals, model providers, tokens, Redis,
 //! rate limiter) written every `interval` through the real remote-write ingest path, and one
 //! JSON log line per simulated request pushed through the real Loki push path ([`logs`]; the
-//! lines carry the `trace_id` of the request's exemplars), after a backfill of the last
-//! `backfill` so dashboards and Explore have data at once.
+//! lines carry the `trace_id` of the request's exemplars) and one OTLP trace per simulated
+//! request pushed through the real OTLP/HTTP path ([`traces`]; the same trace id: HTTP server
+//! span, Redis span, provider call span), after a backfill of the last `backfill` so
+//! dashboards and Explore have data at once. A refused write of one signal is logged and never
+//! stops the others.
 //!
 //! Everything is written for the default tenant (`anonymous`), so a Grafana datasource without
 //! credentials sees it.
@@ -12,9 +15,11 @@ pub mod logs;
 pub mod random;
 pub mod requests;
 pub mod sim;
+pub mod traces;
 pub mod writer;
 
 use crate::backend::Backend;
+use lakewatch_model::TimeSeries;
 use sim::Simulator;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -44,13 +49,111 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The demo's three writers over one backend: metrics (remote write), request logs (Loki push)
+/// and request traces (OTLP/HTTP).
+pub struct DemoWriters {
+    pub metrics: writer::DemoWriter,
+    pub logs: logs::LogsWriter,
+    pub traces: traces::TracesWriter,
+}
+
+/// What a write acknowledged: samples, log lines, spans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub samples: usize,
+    pub log_lines: usize,
+    pub spans: usize,
+}
+
+impl DemoWriters {
+    pub fn new(backend: Arc<Backend>) -> Self {
+        DemoWriters {
+            metrics: writer::DemoWriter::new(backend.clone()),
+            logs: logs::LogsWriter::new(backend.clone()),
+            traces: traces::TracesWriter::new(backend),
+        }
+    }
+
+    /// Writes `series` and the logs and traces of the requests `sim` simulated since the last
+    /// call. Each signal is written even if another one is refused.
+    pub async fn write(&mut self, sim: &mut Simulator, series: Vec<TimeSeries>) -> Written {
+        let samples = self.metrics.write(series).await;
+        let records = sim.take_requests();
+        let log_lines = self.logs.write(&records).await;
+        let spans = self.traces.write(&records).await;
+        Written {
+            samples,
+            log_lines,
+            spans,
+        }
+    }
+}
+
+/// Result of [`backfill`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backfill {
+    /// The first step (ms since the epoch) not written.
+    pub next_ms: i64,
+    /// Totals acknowledged.
+    pub written: Written,
+    /// Whether `stop` turned `true` before the end.
+    pub stopped: bool,
+}
+
+/// Simulates the steps `from_ms, from_ms + step_ms, …` up to `to_ms` inclusive (ms since the
+/// epoch) and writes them [`BACKFILL_STEPS_PER_WRITE`] steps per request of each signal;
+/// returns early (with `stopped`) when `stop` is `true` after a write.
+pub async fn backfill(
+    writers: &mut DemoWriters,
+    sim: &mut Simulator,
+    from_ms: i64,
+    to_ms: i64,
+    step_ms: i64,
+    stop: Option<&watch::Receiver<bool>>,
+) -> Backfill {
+    let step_ms = step_ms.max(1);
+    let step_s = step_ms as f64 / 1000.0;
+    let mut t = from_ms;
+    let mut pending = Vec::new();
+    let mut steps = 0;
+    let mut total = Written::default();
+    let mut add = |w: Written| {
+        total.samples += w.samples;
+        total.log_lines += w.log_lines;
+        total.spans += w.spans;
+    };
+    while t <= to_ms {
+        pending.extend(sim.step(t, step_s));
+        steps += 1;
+        t += step_ms;
+        if steps == BACKFILL_STEPS_PER_WRITE {
+            add(writers.write(sim, std::mem::take(&mut pending)).await);
+            steps = 0;
+            if stop.is_some_and(|s| *s.borrow()) {
+                return Backfill {
+                    next_ms: t,
+                    written: total,
+                    stopped: true,
+                };
+            }
+        }
+    }
+    if !pending.is_empty() {
+        add(writers.write(sim, pending).await);
+    }
+    Backfill {
+        next_ms: t,
+        written: total,
+        stopped: false,
+    }
+}
+
 /// Writes the backfill, then one step every `opts.interval` until `stop` turns `true`.
 pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Receiver<bool>) {
     let step_ms = opts.interval.as_millis().max(1) as i64;
     let step_s = step_ms as f64 / 1000.0;
     let mut sim = Simulator::new(opts.seed);
-    let mut w = writer::DemoWriter::new(backend.clone());
-    let mut lw = logs::LogsWriter::new(backend.clone());
+    let mut writers = DemoWriters::new(backend.clone());
     let now = now_ms();
     let mut t = (now - opts.backfill.as_millis() as i64) / step_ms * step_ms;
     if let Some(last) = writer::last_demo_timestamp(&backend, now).await {
@@ -58,32 +161,17 @@ pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Rece
             t = last + step_ms;
         }
     }
-    // Backfill up to now, BACKFILL_STEPS_PER_WRITE steps per request.
-    let mut pending = Vec::new();
-    let mut steps = 0;
-    let mut written = 0usize;
-    let mut lines = 0usize;
-    while t <= now {
-        pending.extend(sim.step(t, step_s));
-        steps += 1;
-        t += step_ms;
-        if steps == BACKFILL_STEPS_PER_WRITE {
-            written += w.write(std::mem::take(&mut pending)).await;
-            lines += lw.write(&sim.take_requests()).await;
-            steps = 0;
-            if *stop.borrow() {
-                return;
-            }
-        }
+    let b = backfill(&mut writers, &mut sim, t, now, step_ms, Some(&stop)).await;
+    if b.stopped {
+        return;
     }
-    if !pending.is_empty() {
-        written += w.write(pending).await;
-        lines += lw.write(&sim.take_requests()).await;
-    }
-    if written > 0 || lines > 0 {
+    t = b.next_ms;
+    let w = b.written;
+    if w != Written::default() {
         tracing::info!(
-            samples = written,
-            log_lines = lines,
+            samples = w.samples,
+            log_lines = w.log_lines,
+            spans = w.spans,
             "demo backfill written"
         );
     }
@@ -98,8 +186,7 @@ pub async fn run(backend: Arc<Backend>, opts: DemoOptions, mut stop: watch::Rece
             return;
         }
         let series = sim.step(t, step_s);
-        w.write(series).await;
-        lw.write(&sim.take_requests()).await;
+        writers.write(&mut sim, series).await;
         t += step_ms;
         // After a long pause (laptop sleep), skip ahead instead of bursting.
         let now = now_ms();
