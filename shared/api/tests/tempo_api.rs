@@ -12,7 +12,9 @@ use opentelemetry_proto::tonic::common::v1::{
     any_value::Value, AnyValue, InstrumentationScope, KeyValue,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{span, status, ResourceSpans, ScopeSpans, Span, Status};
+use opentelemetry_proto::tonic::trace::v1::{
+    span, status, ResourceSpans, ScopeSpans, Span, Status,
+};
 use prost::Message;
 use serde_json::Value as Json;
 
@@ -36,7 +38,9 @@ fn span(trace: [u8; 16], id: u8, parent: Option<u8>, name: &str, start_off_ms: u
     Span {
         trace_id: trace.to_vec(),
         span_id: vec![0, 0, 0, 0, 0, 0, 0, id],
-        parent_span_id: parent.map(|p| vec![0, 0, 0, 0, 0, 0, 0, p]).unwrap_or_default(),
+        parent_span_id: parent
+            .map(|p| vec![0, 0, 0, 0, 0, 0, 0, p])
+            .unwrap_or_default(),
         name: name.into(),
         kind: if parent.is_none() { 2 } else { 3 },
         start_time_unix_nano: T0 + start_off_ms * 1_000_000,
@@ -54,7 +58,11 @@ fn span(trace: [u8; 16], id: u8, parent: Option<u8>, name: &str, start_off_ms: u
             dropped_attributes_count: 0,
         }],
         status: Some(Status {
-            message: if parent.is_some() { "boom".into() } else { String::new() },
+            message: if parent.is_some() {
+                "boom".into()
+            } else {
+                String::new()
+            },
             code: if parent.is_some() {
                 status::StatusCode::Error as i32
             } else {
@@ -107,7 +115,10 @@ async fn app() -> App {
     // Tenant `other` holds a different trace under the same id as trace A.
     w.write(
         &TenantId::new("other").unwrap(),
-        &[resource("other-svc", vec![span(TRACE_A, 7, None, "other", 0)])],
+        &[resource(
+            "other-svc",
+            vec![span(TRACE_A, 7, None, "other", 0)],
+        )],
     )
     .await
     .expect("write other tenant");
@@ -202,7 +213,10 @@ async fn v1_json_is_tempo_jsonpb_with_batches() {
         serde_json::json!({"key": "service.name", "value": {"stringValue": "api"}})
     );
     let ss = &api["scopeSpans"][0];
-    assert_eq!(ss["scope"], serde_json::json!({"name": "lib", "version": "1.0"}));
+    assert_eq!(
+        ss["scope"],
+        serde_json::json!({"name": "lib", "version": "1.0"})
+    );
     let s = &ss["spans"][0];
     // Ids are base64 (gogo jsonpb bytes), 64-bit ints strings, enums names.
     assert_eq!(s["traceId"], b64(&TRACE_A));
@@ -273,7 +287,12 @@ async fn not_found() {
     let r = get(&app, "/api/traces/abcdef", &[]).await;
     assert_eq!(r.status, 404);
     assert!(r.body.is_empty());
-    let r = get(&app, "/api/traces/abcdef", &[("accept", "application/protobuf")]).await;
+    let r = get(
+        &app,
+        "/api/traces/abcdef",
+        &[("accept", "application/protobuf")],
+    )
+    .await;
     assert_eq!(r.status, 404);
     // v2: Tempo's combiner answers 200 with an empty trace.
     let r = get(&app, "/api/v2/traces/abcdef", &[]).await;
@@ -323,9 +342,15 @@ async fn start_end_select_by_span_start() {
         async move { get(&app, &uri, &[]).await.status }
     };
     // The end second is inclusive (Tempo compares block times in whole seconds).
-    assert_eq!(status(format!("/api/traces/{a}?start={}&end={t0}", t0 - 100)).await, 200);
+    assert_eq!(
+        status(format!("/api/traces/{a}?start={}&end={t0}", t0 - 100)).await,
+        200
+    );
     // Only start, only end.
-    assert_eq!(status(format!("/api/traces/{a}?start={}", t0 - 1)).await, 200);
+    assert_eq!(
+        status(format!("/api/traces/{a}?start={}", t0 - 1)).await,
+        200
+    );
     assert_eq!(status(format!("/api/traces/{a}?end={}", t0 - 1)).await, 404);
     // Windows before and after every span of the object find nothing.
     let before = format!("/api/traces/{b}?start={}&end={}", t0 - 7200, t0 - 3600);
@@ -336,7 +361,10 @@ async fn start_end_select_by_span_start() {
     let hit = format!("/api/v2/traces/{b}?start={}&end={}", t0 + 3000, t0 + 3600);
     let r = get(&app, &hit, &[]).await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["trace"]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"], "GET /late");
+    assert_eq!(
+        r.json()["trace"]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"],
+        "GET /late"
+    );
 }
 
 fn hex(b: &[u8]) -> String {
@@ -349,7 +377,10 @@ async fn tenants_are_isolated() {
     let r = get(
         &app,
         &format!("/api/traces/{TRACE_A_HEX}"),
-        &[("accept", "application/protobuf"), ("x-scope-orgid", "other")],
+        &[
+            ("accept", "application/protobuf"),
+            ("x-scope-orgid", "other"),
+        ],
     )
     .await;
     assert_eq!(r.status, 200);
@@ -409,10 +440,7 @@ async fn echo_buildinfo_and_routing() {
     assert_eq!(get(&app, "/api/traces/a/b", &[]).await.status, 404);
     // CORS like the other APIs.
     let r = get(&app, "/api/echo", &[("origin", "http://grafana")]).await;
-    assert_eq!(
-        r.headers.get("access-control-allow-origin").unwrap(),
-        "*"
-    );
+    assert_eq!(r.headers.get("access-control-allow-origin").unwrap(), "*");
 }
 
 #[tokio::test]
@@ -435,4 +463,33 @@ async fn auth_is_checked() {
     let app = App::new(store, auth, QueryConfig::default());
     let r = get(&app, "/api/echo", &[]).await;
     assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn otlp_push_then_query_through_app_handle() {
+    let app = App::new(
+        Store::memory(),
+        AuthConfig::disabled(),
+        QueryConfig::default(),
+    );
+    let body = lakewatch_ingest::encode_traces_protobuf(&fixture());
+    let req = Request::post("/v1/traces")
+        .header("content-type", "application/x-protobuf")
+        .header("x-scope-orgid", "pushed")
+        .body(Bytes::from(body))
+        .unwrap();
+    let r = app.handle(req).await;
+    assert_eq!(r.status(), 200, "{:?}", r.body());
+    let r = get(
+        &app,
+        &format!("/api/v2/traces/{}", hex(&TRACE_B)),
+        &[
+            ("accept", "application/protobuf"),
+            ("x-scope-orgid", "pushed"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let resp = TraceByIdResponse::decode(r.body.as_ref()).unwrap();
+    assert_eq!(resp.trace.unwrap().resource_spans, expected(TRACE_B));
 }

@@ -264,7 +264,29 @@ async fn demo_traces_match_logs_and_exemplars() {
     }
     assert!(completed > 0);
 
-    // 3. An unknown id is not found.
+    // 3. Grafana's Tempo datasource gets the same trace from the Tempo API.
+    let v = get(&backend, &format!("/api/v2/traces/{}", ids[0])).await;
+    let names: Vec<&str> = v["trace"]["resourceSpans"]
+        .as_array()
+        .expect("resourceSpans")
+        .iter()
+        .flat_map(|r| r["scopeSpans"].as_array().cloned().unwrap_or_default())
+        .flat_map(|s| s["spans"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| {
+            s["name"]
+                .as_str()
+                .map(|n| n.split(' ').next().unwrap_or("").to_string())
+        })
+        .map(|n| match n.as_str() {
+            "POST" | "GET" => "server",
+            "EVALSHA" => "redis",
+            _ => "provider",
+        })
+        .collect();
+    assert_eq!(names.len(), 3, "{v}");
+    assert!(names.contains(&"server") && names.contains(&"redis"), "{v}");
+
+    // 4. An unknown id is not found.
     assert!(lookup("0123456789abcdef0123456789abcdef".into())
         .await
         .is_empty());

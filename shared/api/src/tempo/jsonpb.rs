@@ -313,7 +313,12 @@ fn go_double(d: f64) -> String {
         return "\"NaN\"".to_string();
     }
     if d.is_infinite() {
-        return if d > 0.0 { "\"Infinity\"" } else { "\"-Infinity\"" }.to_string();
+        return if d > 0.0 {
+            "\"Infinity\""
+        } else {
+            "\"-Infinity\""
+        }
+        .to_string();
     }
     let abs = d.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
@@ -374,7 +379,10 @@ mod tests {
         assert_eq!(go_double(1e-7), "1e-7");
         assert_eq!(go_double(1e21), "1e+21");
         assert_eq!(go_double(f64::NAN), "\"NaN\"");
-        assert_eq!(quote("a<b>&\"\n\u{1}"), r#""a\u003cb\u003e\u0026\"\n\u0001""#);
+        assert_eq!(
+            quote("a<b>&\"\n\u{1}"),
+            r#""a\u003cb\u003e\u0026\"\n\u0001""#
+        );
     }
 
     #[test]

@@ -39,10 +39,15 @@ pub enum Endpoint {
     /// `/api/search`.
     Search,
     /// `/api/search/tags` (`v2 = false`) or `/api/v2/search/tags`.
-    SearchTags { v2: bool },
+    SearchTags {
+        v2: bool,
+    },
     /// `/api/search/tag/<tag>/values` or `/api/v2/search/tag/<tag>/values` (tag
     /// percent-decoded).
-    TagValues { v2: bool, tag: String },
+    TagValues {
+        v2: bool,
+        tag: String,
+    },
     /// `/api/metrics/query_range`.
     MetricsQueryRange,
     /// `/api/metrics/query`.

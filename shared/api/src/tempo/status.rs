@@ -6,9 +6,9 @@ use http::{header, HeaderValue, Response};
 
 /// The Tempo version `/api/status/buildinfo` reports. Grafana's Tempo datasource gates only
 /// streaming on this version (`featuresToTempoVersion`: search streaming ≥ 2.2.0, metrics
-/// streaming ≥ 2.7.0; older Grafana enables search streaming by itself when Tempo ≥ 2.2.0 and
-/// Live is on). Lakewatch serves no gRPC streaming, so it reports 2.1.1: every other feature
-/// stays on (none is version-gated) and streaming stays off.
+/// streaming ≥ 2.7.0; current Grafana streams only when the datasource's toggle is on, older
+/// releases also required the version). Lakewatch serves no gRPC streaming, so it reports
+/// 2.1.1: streaming stays off and nothing else is version-gated.
 pub const TEMPO_VERSION: &str = "2.1.1";
 
 /// `GET /api/echo`: 200 `echo\n` (Tempo writes it with Go's `http.Error`, hence the newline and

@@ -182,8 +182,8 @@ pub fn request_spans(r: &RequestRecord) -> RequestSpans {
         ^ u64::from_be_bytes(tid[8..].try_into().unwrap_or_default());
     let mut rng = StdRng::seed_from_u64(seed);
     let end = r.timestamp_ns.max(0) as u64;
-    let total = ((r.duration_s.max(0.0) * 1e9) as u64).clamp(1_000, end.max(1_000));
-    let start = end - total;
+    let total = ((r.duration_s.max(0.0) * 1e9) as u64).max(1_000);
+    let start = end.saturating_sub(total);
     let status: i64 = r.status.parse().unwrap_or(0);
     let root_id = span_id(&mut rng);
 
