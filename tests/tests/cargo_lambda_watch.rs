@@ -2,7 +2,8 @@
 //! to the real path `/api/v1/write` reaches the `ingest-metrics` function, a PromQL query to
 //! `/api/v1/query` (and `/prometheus/api/v1/query`) reaches `query-metrics` and sees the
 //! sample, a Loki push to `/loki/api/v1/push` reaches `ingest-logs` and a LogQL query
-//! `query-logs`, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
+//! `query-logs`, an OTLP trace export to `/v1/traces` reaches `ingest-traces` and a Tempo
+//! trace lookup `query-traces`, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
 //! Needs `cargo lambda` (`pip install cargo-lambda`; `bash tests/run.sh` installs it); set
 //! `LAKEWATCH_E2E_SKIP_LAMBDA=1` to skip.
 
@@ -165,6 +166,42 @@ async fn watch_routes_real_paths_to_the_functions() {
     assert_eq!(
         body["data"]["result"][0]["values"][0][1], "level=info msg=\"from watch\"",
         "{body}"
+    );
+
+    // An OTLP/HTTP trace export reaches `ingest-traces`, a Tempo trace lookup `query-traces`.
+    let trace_id = "5b8efff798038103d269b633813fc60c";
+    let export = serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "watch"}}]},
+        "scopeSpans": [{"spans": [{
+            "traceId": trace_id, "spanId": "eee19b7ec3c1b174", "name": "GET /watch", "kind": 2,
+            "startTimeUnixNano": (now_ns - 2_000_000_000).to_string(),
+            "endTimeUnixNano": (now_ns - 1_000_000_000).to_string()
+        }]}]
+    }]});
+    let r = http
+        .post(format!("{base}/v1/traces"))
+        .header("Content-Type", "application/json")
+        .header("X-Scope-OrgID", "watch")
+        .body(export.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /v1/traces: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "OTLP traces: {}\n{}",
+        r.text().await.unwrap_or_default(),
+        watch.log_tail(3000)
+    );
+    let resp = logs
+        .get(&format!("/api/traces/{trace_id}"), &[])
+        .await
+        .unwrap_or_else(|e| panic!("trace by id: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(resp.status, 200, "trace by id: {}", resp.body);
+    assert_eq!(
+        resp.body["batches"][0]["scopeSpans"][0]["spans"][0]["name"], "GET /watch",
+        "{}",
+        resp.body
     );
 
     // The compactor function is invoked through the runtime API, as EventBridge would.
