@@ -236,7 +236,9 @@ impl App {
     }
 
     /// The Tempo query API (`/api/traces/<id>`, `/api/v2/traces/<id>`, `/api/echo`,
-    /// `/api/status/buildinfo`; search, tags and TraceQL metrics answer 501 for now; see
+    /// `/api/status/buildinfo`, tag names and values `/api/search/tags`, `/api/v2/search/tags`,
+    /// `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values`; search and TraceQL
+    /// metrics answer 501 for now; see
     /// [`crate::tempo`] and docs/api-traces.md). Errors are Tempo's plain-text bodies; CORS and
     /// gzip as for metrics.
     pub async fn handle_query_traces(&self, req: Request<Bytes>) -> Response<Bytes> {

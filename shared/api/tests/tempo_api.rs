@@ -426,9 +426,6 @@ async fn echo_buildinfo_and_routing() {
     // Not yet served: 501 with a message.
     for p in [
         "/api/search?q=%7B%7D",
-        "/api/search/tags",
-        "/api/v2/search/tags",
-        "/api/v2/search/tag/resource.service.name/values",
         "/api/metrics/query_range?q=%7B%7D%7Crate()",
     ] {
         let r = get(&app, p, &[]).await;

@@ -4,7 +4,8 @@
 //! |---|---|
 //! | `GET /api/traces/<id>`, `GET /api/v2/traces/<id>` | [`trace_by_id`] |
 //! | `GET /api/echo`, `GET /api/status/buildinfo` | [`status`] |
-//! | `/api/search`, `/api/search/tags`, `/api/v2/search/tags`, `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values`, `/api/metrics/query_range`, `/api/metrics/query` | 501 for now |
+//! | `/api/search/tags`, `/api/v2/search/tags`, `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values` | [`tags`] |
+//! | `/api/search`, `/api/metrics/query_range`, `/api/metrics/query` | 501 for now |
 //!
 //! Errors are Tempo's plain-text bodies ([`error`]); tenancy from `X-Scope-OrgID` (one tenant)
 //! as for the other APIs; CORS and gzip as for metrics.
@@ -13,6 +14,7 @@ pub mod error;
 pub mod jsonpb;
 pub mod proto;
 pub mod status;
+pub mod tags;
 pub mod trace_by_id;
 pub mod traceid;
 
@@ -150,8 +152,8 @@ async fn dispatch(
         Endpoint::Echo => status::echo(),
         Endpoint::BuildInfo => status::buildinfo(),
         Endpoint::Search => Err(TempoError::not_implemented("/api/search (TraceQL search)")),
-        Endpoint::SearchTags { .. } => Err(TempoError::not_implemented("tag search")),
-        Endpoint::TagValues { .. } => Err(TempoError::not_implemented("tag values")),
+        Endpoint::SearchTags { v2 } => tags::search_tags(app, tenant, *v2, p).await,
+        Endpoint::TagValues { v2, tag } => tags::tag_values(app, tenant, *v2, tag, p).await,
         Endpoint::MetricsQueryRange | Endpoint::MetricsQuery => {
             Err(TempoError::not_implemented("TraceQL metrics"))
         }

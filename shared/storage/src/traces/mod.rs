@@ -22,6 +22,7 @@ pub mod encode;
 pub mod merge;
 pub mod reader;
 pub mod record;
+pub mod scan;
 pub mod schema;
 pub mod writer;
 

@@ -24,7 +24,7 @@ pub struct TracesReader {
 
 /// Whether an error means "an object of the snapshot vanished" (compacted and collected
 /// during a very long query): the read is retried on a fresh manifest.
-fn vanished(e: &StorageError) -> bool {
+pub(super) fn vanished(e: &StorageError) -> bool {
     match e {
         StorageError::ObjectStore(object_store::Error::NotFound { .. }) => true,
         StorageError::Parquet(p) => p.to_string().contains("not found"),
