@@ -7,7 +7,9 @@
 //!    answers compared;
 //! 4. with `--logs` (instead of 1–3): log ingest MB/s on one core, logs bytes at rest per raw
 //!    byte after compaction and LogQL needle/volume latency over generated JSON logs
-//!    ([`logs`]).
+//!    ([`logs`]);
+//! 5. with `--traces` (instead of 1–3): span ingest spans/s on one core, bytes/span at rest
+//!    after compaction and trace-by-id latency over generated AI-gateway traces ([`traces`]).
 //!
 //! See docs/benchmarks.md for the method and the recorded results.
 
@@ -22,6 +24,7 @@ mod query;
 mod report;
 mod rest;
 mod rng;
+mod traces;
 
 use clap::Parser;
 use lakewatch_api::{App, QueryConfig};
@@ -82,6 +85,16 @@ pub struct Args {
     /// Line bytes per push request, in KiB (Promtail's and Alloy's default batch: 1 MiB).
     #[arg(long, default_value_t = 1024)]
     pub logs_batch_kb: usize,
+    /// Run the traces benchmark instead of the metrics one (see `traces` module).
+    #[arg(long)]
+    pub traces: bool,
+    /// Spans to generate for `--traces` (`--quick`: at most 100 000).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub traces_spans: usize,
+    /// Spans per OTLP export request for `--traces` (the OpenTelemetry Collector batch
+    /// processor's default `send_batch_size`: 8192).
+    #[arg(long, default_value_t = 8192)]
+    pub traces_batch_spans: usize,
 }
 
 fn now_ms() -> i64 {
@@ -104,6 +117,7 @@ fn main() {
         args.reps = args.reps.min(3);
         args.ingest_samples = args.ingest_samples.min(100_000);
         args.logs_mb = args.logs_mb.min(64.0);
+        args.traces_spans = args.traces_spans.min(100_000);
     }
     let work = args.work_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("lakewatch-bench-{}", std::process::id()))
@@ -112,7 +126,9 @@ fn main() {
         eprintln!("cannot create {}: {e}", work.display());
         std::process::exit(2);
     }
-    let outcome = if args.logs {
+    let outcome = if args.traces {
+        traces::run(&args, &work)
+    } else if args.logs {
         logs::run(&args, &work)
     } else {
         run(&args, &work)
