@@ -319,6 +319,32 @@ impl ManifestLog {
         Ok(m)
     }
 
+    /// Publishes a freshly stored L0 object: adds `entry` to the live list (once, however often
+    /// the commit is retried), unless the write that began at `started` has taken longer than
+    /// `max_age` — half the GC grace, after which the compactor may already treat the object as
+    /// an orphan — which is `CommitFailed` (nothing becomes visible; the client retries).
+    pub async fn publish(
+        &self,
+        entry: &ObjectEntry,
+        started: Instant,
+        max_age: Duration,
+    ) -> Result<Manifest> {
+        self.commit(|m| {
+            if started.elapsed() > max_age {
+                return Err(StorageError::CommitFailed {
+                    attempts: 0,
+                    reason: format!("write took longer than {max_age:?}"),
+                });
+            }
+            if m.contains(&entry.id) {
+                return Ok(false);
+            }
+            m.objects.push(entry.clone());
+            Ok(true)
+        })
+        .await
+    }
+
     /// Commits a change: `apply` edits a copy of the newest manifest and returns `Ok(true)` to
     /// commit it, `Ok(false)` to commit nothing (then the unchanged manifest is returned).
     /// `apply` may run several times (once per lost race), always on the newest version.

@@ -3,7 +3,7 @@
 use super::encode::{encode, normalize, EncodedLogs, LogsEncodeOptions};
 use super::schema::{ceil_ms, floor_ms};
 use super::LogsWriteReceipt;
-use crate::error::{Result, StorageError};
+use crate::error::Result;
 use crate::keys;
 use crate::manifest::{now_ms, ManifestLog, ObjectEntry};
 use crate::store::Store;
@@ -100,23 +100,9 @@ impl LogsWriter {
         let size = entry.size_bytes;
         let st = enc.stats.clone();
         self.store.put_new_object(&key, enc.bytes).await?;
-        let log = ManifestLog::new(self.store.clone(), tenant.clone(), Signal::Logs)
-            .with_gc_grace(self.gc_grace);
-        let limit = self.gc_grace / 2;
-        let committed = log
-            .commit(|m| {
-                if started.elapsed() > limit {
-                    return Err(StorageError::CommitFailed {
-                        attempts: 0,
-                        reason: format!("write took longer than {limit:?}"),
-                    });
-                }
-                if m.contains(&id) {
-                    return Ok(false);
-                }
-                m.objects.push(entry.clone());
-                Ok(true)
-            })
+        let committed = ManifestLog::new(self.store.clone(), tenant.clone(), Signal::Logs)
+            .with_gc_grace(self.gc_grace)
+            .publish(&entry, started, self.gc_grace / 2)
             .await?;
         Ok(LogsWriteReceipt {
             object_id: Some(id),

@@ -2,7 +2,7 @@
 
 use super::encode::{encode_sorted, EncodeOptions};
 use super::merge::BatchPlan;
-use crate::error::{Result, StorageError};
+use crate::error::Result;
 use crate::keys;
 use crate::manifest::{now_ms, ManifestLog, ObjectEntry};
 use crate::store::Store;
@@ -103,23 +103,9 @@ impl MetricsWriter {
             source_max_id: id.clone(),
             created_at_ms: created,
         };
-        let log = ManifestLog::new(self.store.clone(), tenant.clone(), Signal::Metrics)
-            .with_gc_grace(self.gc_grace);
-        let limit = self.gc_grace / 2;
-        let committed = log
-            .commit(|m| {
-                if started.elapsed() > limit {
-                    return Err(StorageError::CommitFailed {
-                        attempts: 0,
-                        reason: format!("write took longer than {limit:?}"),
-                    });
-                }
-                if m.contains(&id) {
-                    return Ok(false);
-                }
-                m.objects.push(entry.clone());
-                Ok(true)
-            })
+        let committed = ManifestLog::new(self.store.clone(), tenant.clone(), Signal::Metrics)
+            .with_gc_grace(self.gc_grace)
+            .publish(&entry, started, self.gc_grace / 2)
             .await?;
         Ok(WriteReceipt {
             object_id: Some(id),

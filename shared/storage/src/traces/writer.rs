@@ -3,7 +3,7 @@
 use super::encode::{encode, EncodedTraces, TracesEncodeOptions};
 use super::record::{flatten, normalize};
 use super::TracesWriteReceipt;
-use crate::error::{Result, StorageError};
+use crate::error::Result;
 use crate::keys;
 use crate::logs::schema::{ceil_ms, floor_ms};
 use crate::manifest::{now_ms, ManifestLog, ObjectEntry};
@@ -109,23 +109,9 @@ impl TracesWriter {
         let size = entry.size_bytes;
         let st = enc.stats.clone();
         self.store.put_new_object(&key, enc.bytes).await?;
-        let log = ManifestLog::new(self.store.clone(), tenant.clone(), Signal::Traces)
-            .with_gc_grace(self.gc_grace);
-        let limit = self.gc_grace / 2;
-        let committed = log
-            .commit(|m| {
-                if started.elapsed() > limit {
-                    return Err(StorageError::CommitFailed {
-                        attempts: 0,
-                        reason: format!("write took longer than {limit:?}"),
-                    });
-                }
-                if m.contains(&id) {
-                    return Ok(false);
-                }
-                m.objects.push(entry.clone());
-                Ok(true)
-            })
+        let committed = ManifestLog::new(self.store.clone(), tenant.clone(), Signal::Traces)
+            .with_gc_grace(self.gc_grace)
+            .publish(&entry, started, self.gc_grace / 2)
             .await?;
         Ok(TracesWriteReceipt {
             object_id: Some(id),
