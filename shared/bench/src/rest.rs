@@ -25,6 +25,78 @@ use std::time::{Duration, Instant};
 /// L0 writes between two scheduled compaction runs.
 pub const WRITES_PER_COMPACTION: usize = 200;
 
+/// One compaction pass over `store`; the merges it made. Errors (any tenant failing) as text.
+async fn compact_once(store: &Store, opts: &CompactionOptions) -> Result<usize, String> {
+    let st = run_once(store, opts)
+        .await
+        .map_err(|e| format!("compaction: {e}"))?;
+    if st.errors > 0 {
+        return Err(format!("compaction: {:?}", st.error_messages));
+    }
+    Ok(st.merges)
+}
+
+/// The scheduled pass run every [`WRITES_PER_COMPACTION`] writes: production thresholds,
+/// GC grace 0 (replaced objects are deleted at once). Returns the merges.
+pub async fn scheduled_compaction(store: &Store) -> Result<usize, String> {
+    let opts = CompactionOptions {
+        gc_grace: Duration::ZERO,
+        ..CompactionOptions::default()
+    };
+    compact_once(store, &opts).await
+}
+
+/// Compacts with minimum thresholds until nothing merges (at most 20 passes). Returns the
+/// merges.
+pub async fn final_compaction(store: &Store) -> Result<usize, String> {
+    let opts = CompactionOptions {
+        l0_min_objects: 1,
+        l1_min_objects: 1,
+        gc_grace: Duration::ZERO,
+        ..CompactionOptions::default()
+    };
+    let mut total = 0;
+    for _ in 0..20 {
+        let merges = compact_once(store, &opts).await?;
+        total += merges;
+        if merges == 0 {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Bytes of every object under `<tenant>/<signal>/objects/`.
+pub async fn objects_bytes(
+    store: &Store,
+    tenant: &TenantId,
+    signal: Signal,
+) -> Result<u64, String> {
+    let objects = store
+        .list(&keys::objects_prefix(tenant, signal))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(objects.iter().map(|(_, m)| m.size).sum())
+}
+
+/// Live objects per level in the newest manifest: (level, count, bytes), levels 0–2 present.
+pub async fn levels(
+    store: &Store,
+    tenant: &TenantId,
+    signal: Signal,
+) -> Result<Vec<(u8, usize, u64)>, String> {
+    let m = ManifestLog::new(store.clone(), tenant.clone(), signal)
+        .load()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((0..=2u8)
+        .filter_map(|lvl| {
+            let objs: Vec<_> = m.objects.iter().filter(|o| o.level == lvl).collect();
+            (!objs.is_empty()).then(|| (lvl, objs.len(), objs.iter().map(|o| o.size_bytes).sum()))
+        })
+        .collect())
+}
+
 /// Lakewatch at-rest figures.
 #[derive(Debug, Clone, Default)]
 pub struct LakewatchRest {
@@ -63,10 +135,6 @@ pub async fn lakewatch(
     metadata: &[MetricMetadata],
 ) -> Result<LakewatchRest, String> {
     let writer = MetricsWriter::new(store.clone());
-    let scheduled = CompactionOptions {
-        gc_grace: Duration::ZERO,
-        ..CompactionOptions::default()
-    };
     let mut r = LakewatchRest::default();
     let t = Instant::now();
     let mut compact_time = Duration::ZERO;
@@ -82,39 +150,17 @@ pub async fn lakewatch(
         r.l0_objects_written += 1;
         if (i + 1).is_multiple_of(WRITES_PER_COMPACTION) {
             let c = Instant::now();
-            let st = run_once(store, &scheduled)
-                .await
-                .map_err(|e| format!("compaction: {e}"))?;
-            if st.errors > 0 {
-                return Err(format!("compaction: {:?}", st.error_messages));
-            }
-            r.merges += st.merges;
+            r.merges += scheduled_compaction(store).await?;
             compact_time += c.elapsed();
         }
     }
     let c = Instant::now();
-    let final_opts = CompactionOptions {
-        l0_min_objects: 1,
-        l1_min_objects: 1,
-        gc_grace: Duration::ZERO,
-        ..CompactionOptions::default()
-    };
-    for _ in 0..20 {
-        let st = run_once(store, &final_opts)
-            .await
-            .map_err(|e| format!("compaction: {e}"))?;
-        if st.errors > 0 {
-            return Err(format!("compaction: {:?}", st.error_messages));
-        }
-        r.merges += st.merges;
-        if st.merges == 0 {
-            break;
-        }
-    }
+    r.merges += final_compaction(store).await?;
     compact_time += c.elapsed();
     r.compact_secs = compact_time.as_secs_f64();
     r.write_secs = t.elapsed().as_secs_f64() - r.compact_secs;
 
+    // The listing is kept: the column sizes below read every object in it.
     let objects = store
         .list(&keys::objects_prefix(tenant, Signal::Metrics))
         .await
@@ -128,17 +174,7 @@ pub async fn lakewatch(
         .iter()
         .max_by(|a, b| a.0.cmp(&b.0))
         .map_or(0, |(_, m)| m.size);
-    let m = ManifestLog::new(store.clone(), tenant.clone(), Signal::Metrics)
-        .load()
-        .await
-        .map_err(|e| e.to_string())?;
-    for lvl in 0..=2u8 {
-        let objs: Vec<_> = m.objects.iter().filter(|o| o.level == lvl).collect();
-        if !objs.is_empty() {
-            r.levels
-                .push((lvl, objs.len(), objs.iter().map(|o| o.size_bytes).sum()));
-        }
-    }
+    r.levels = levels(store, tenant, Signal::Metrics).await?;
     column_sizes(store, &objects, &mut r).await?;
     Ok(r)
 }

@@ -6,12 +6,13 @@
 
 use super::gen::span_count;
 use super::ingest::{export, refused};
-use crate::rest::WRITES_PER_COMPACTION;
+use crate::rest::{
+    final_compaction, levels, objects_bytes, scheduled_compaction, WRITES_PER_COMPACTION,
+};
 use bytes::Bytes;
 use lakewatch_ingest::{encode_traces_protobuf, IngestContext, IngestLimits};
 use lakewatch_model::{Signal, TenantId};
-use lakewatch_storage::compact::{run_once, CompactionOptions};
-use lakewatch_storage::{keys, AuthConfig, ManifestLog, Store};
+use lakewatch_storage::{AuthConfig, Store};
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use std::time::{Duration, Instant};
 
@@ -38,24 +39,6 @@ impl TracesRest {
     }
 }
 
-async fn objects_bytes(store: &Store, tenant: &TenantId) -> Result<u64, String> {
-    let objects = store
-        .list(&keys::objects_prefix(tenant, Signal::Traces))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(objects.iter().map(|(_, m)| m.size).sum())
-}
-
-async fn compact(store: &Store, opts: &CompactionOptions) -> Result<usize, String> {
-    let st = run_once(store, opts)
-        .await
-        .map_err(|e| format!("compaction: {e}"))?;
-    if st.errors > 0 {
-        return Err(format!("compaction: {:?}", st.error_messages));
-    }
-    Ok(st.merges)
-}
-
 /// Pushes `batches` into `store` (tenant `anonymous`) and compacts. Errors: an export not
 /// answered 200 without rejections, storage or compaction failures, as text.
 pub async fn run(
@@ -68,10 +51,6 @@ pub async fn run(
         IngestLimits::default(),
     );
     let tenant = TenantId::anonymous();
-    let scheduled = CompactionOptions {
-        gc_grace: Duration::ZERO,
-        ..CompactionOptions::default()
-    };
     let mut r = TracesRest::default();
     let t = Instant::now();
     let mut compact_time = Duration::ZERO;
@@ -85,39 +64,17 @@ pub async fn run(
         r.l0_objects_written += 1;
         if (i + 1).is_multiple_of(WRITES_PER_COMPACTION) {
             let c = Instant::now();
-            r.merges += compact(store, &scheduled).await?;
+            r.merges += scheduled_compaction(store).await?;
             compact_time += c.elapsed();
         }
     }
-    r.l0_bytes_before_final = objects_bytes(store, &tenant).await?;
+    r.l0_bytes_before_final = objects_bytes(store, &tenant, Signal::Traces).await?;
     let c = Instant::now();
-    let final_opts = CompactionOptions {
-        l0_min_objects: 1,
-        l1_min_objects: 1,
-        gc_grace: Duration::ZERO,
-        ..CompactionOptions::default()
-    };
-    for _ in 0..20 {
-        let merges = compact(store, &final_opts).await?;
-        r.merges += merges;
-        if merges == 0 {
-            break;
-        }
-    }
+    r.merges += final_compaction(store).await?;
     compact_time += c.elapsed();
     r.compact_secs = compact_time.as_secs_f64();
     r.write_secs = t.elapsed().as_secs_f64() - r.compact_secs;
-    r.object_bytes = objects_bytes(store, &tenant).await?;
-    let m = ManifestLog::new(store.clone(), tenant.clone(), Signal::Traces)
-        .load()
-        .await
-        .map_err(|e| e.to_string())?;
-    for lvl in 0..=2u8 {
-        let objs: Vec<_> = m.objects.iter().filter(|o| o.level == lvl).collect();
-        if !objs.is_empty() {
-            r.levels
-                .push((lvl, objs.len(), objs.iter().map(|o| o.size_bytes).sum()));
-        }
-    }
+    r.object_bytes = objects_bytes(store, &tenant, Signal::Traces).await?;
+    r.levels = levels(store, &tenant, Signal::Traces).await?;
     Ok(r)
 }
