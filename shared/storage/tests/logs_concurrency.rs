@@ -5,7 +5,7 @@
 mod common;
 
 use lakewatch_model::{LabelMatcher, Labels, LogEntry, LogStream, LogsBatch, MatchOp, TenantId};
-use lakewatch_storage::compact::{run_once, CompactionOptions};
+use lakewatch_storage::compact::run_once;
 use lakewatch_storage::{LogSelect, LogsReader, LogsWriter, Store};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -120,32 +120,8 @@ async fn scenario(store: Store, label: &str) {
         }));
     }
 
-    let opts = CompactionOptions {
-        l0_min_objects: 4,
-        l0_max_age: Duration::from_millis(200),
-        l1_min_objects: 3,
-        window: Duration::from_secs(120),
-        window_settle: Duration::from_secs(3600),
-        gc_grace: grace,
-        ..Default::default()
-    };
-    let mut compactors = Vec::new();
-    for _ in 0..2 {
-        let (store, opts, done) = (store.clone(), opts.clone(), done.clone());
-        compactors.push(tokio::spawn(async move {
-            let mut total = lakewatch_storage::CompactionStats::default();
-            while !done.load(Ordering::SeqCst) {
-                let st = run_once(&store, &opts).await.unwrap();
-                assert_eq!(st.errors, 0, "{st:?}");
-                total.merges += st.merges;
-                total.conflicts += st.conflicts;
-                total.gc_deleted_objects += st.gc_deleted_objects;
-                total.gc_deleted_manifests += st.gc_deleted_manifests;
-                tokio::time::sleep(Duration::from_millis(30)).await;
-            }
-            total
-        }));
-    }
+    let opts = common::racing_compaction_options(grace);
+    let compactors = common::spawn_compactors(&store, &opts, &done, 2);
 
     let mut queriers = Vec::new();
     for _ in 0..2 {

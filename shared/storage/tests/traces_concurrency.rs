@@ -6,7 +6,7 @@
 mod common;
 
 use lakewatch_model::TenantId;
-use lakewatch_storage::compact::{run_once, CompactionOptions};
+use lakewatch_storage::compact::run_once;
 use lakewatch_storage::{Store, TracesReader, TracesWriter};
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -137,31 +137,8 @@ async fn scenario(store: Store, label: &str) {
         }));
     }
 
-    let opts = CompactionOptions {
-        l0_min_objects: 4,
-        l0_max_age: Duration::from_millis(200),
-        l1_min_objects: 3,
-        window: Duration::from_secs(120),
-        window_settle: Duration::from_secs(3600),
-        gc_grace: grace,
-        ..Default::default()
-    };
-    let mut compactors = Vec::new();
-    for _ in 0..2 {
-        let (store, opts, done) = (store.clone(), opts.clone(), done.clone());
-        compactors.push(tokio::spawn(async move {
-            let mut total = lakewatch_storage::CompactionStats::default();
-            while !done.load(Ordering::SeqCst) {
-                let st = run_once(&store, &opts).await.unwrap();
-                assert_eq!(st.errors, 0, "{st:?}");
-                total.merges += st.merges;
-                total.conflicts += st.conflicts;
-                total.gc_deleted_objects += st.gc_deleted_objects;
-                tokio::time::sleep(Duration::from_millis(30)).await;
-            }
-            total
-        }));
-    }
+    let opts = common::racing_compaction_options(grace);
+    let compactors = common::spawn_compactors(&store, &opts, &done, 2);
 
     let mut queriers = Vec::new();
     for _ in 0..2 {

@@ -329,3 +329,50 @@ pub mod counting {
         }
     }
 }
+
+/// Compaction thresholds of the concurrency tests: low enough that L0→L1→L2 merges and GC
+/// all happen while writers and readers run.
+pub fn racing_compaction_options(
+    grace: std::time::Duration,
+) -> lakewatch_storage::CompactionOptions {
+    use std::time::Duration;
+    lakewatch_storage::CompactionOptions {
+        l0_min_objects: 4,
+        l0_max_age: Duration::from_millis(200),
+        l1_min_objects: 3,
+        window: Duration::from_secs(120),
+        window_settle: Duration::from_secs(3600),
+        gc_grace: grace,
+        ..Default::default()
+    }
+}
+
+/// Spawns `n` compactors that run `run_once` every 30 ms until `done`, asserting no errors;
+/// each returns its summed merges, conflicts and GC deletions.
+pub fn spawn_compactors(
+    store: &lakewatch_storage::Store,
+    opts: &lakewatch_storage::CompactionOptions,
+    done: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    n: usize,
+) -> Vec<tokio::task::JoinHandle<lakewatch_storage::CompactionStats>> {
+    (0..n)
+        .map(|_| {
+            let (store, opts, done) = (store.clone(), opts.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut total = lakewatch_storage::CompactionStats::default();
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    let st = lakewatch_storage::compact::run_once(&store, &opts)
+                        .await
+                        .unwrap();
+                    assert_eq!(st.errors, 0, "{st:?}");
+                    total.merges += st.merges;
+                    total.conflicts += st.conflicts;
+                    total.gc_deleted_objects += st.gc_deleted_objects;
+                    total.gc_deleted_manifests += st.gc_deleted_manifests;
+                    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                }
+                total
+            })
+        })
+        .collect()
+}
