@@ -1,13 +1,18 @@
 //! TraceQL (Tempo's trace query language): AST ([`ast`]), lexer ([`lexer`]), recursive-descent
-//! parser ([`parse`]) with Tempo-style errors, and a canonical printer (`Display` on [`Query`]).
-//! No evaluation yet. Grammar and behaviour follow Tempo's `pkg/traceql/expr.y` and `lexer.go`
-//! (see `docs/traceql.md`); no Tempo code was copied.
+//! parser ([`parse`]) with Tempo-style errors, a canonical printer (`Display` on [`Query`]),
+//! the spanset engine ([`eval`]: filters, structural operators, pipelines, `select`) and the
+//! metrics engine ([`metrics`]: `rate()`, `*_over_time`, `compare`, `topk`…). Grammar and
+//! behaviour follow Tempo's `pkg/traceql` (see `docs/traceql.md`); no Tempo code was copied.
 
 pub mod ast;
 mod builder;
 mod display;
+pub mod eval;
 pub mod lexer;
+pub mod metrics;
 pub mod parser;
 
 pub use ast::*;
+pub use eval::{EvalError, MatchedSpan, SpansQuery, Spanset, TraceView, Value};
+pub use metrics::{MetricsQuery, MetricsRange, Series};
 pub use parser::{parse, parse_identifier, ParseError};
