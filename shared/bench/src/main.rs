@@ -14,6 +14,7 @@
 //! See docs/benchmarks.md for the method and the recorded results.
 
 mod compare;
+mod counting;
 mod cpu;
 mod gen;
 mod ingest;

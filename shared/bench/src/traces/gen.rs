@@ -57,6 +57,9 @@ const MODELS: &[(&str, &str, bool)] = &[
     ("cohere", "embed-english-v3.0", true),
 ];
 
+/// Distinct request models (series of a `rate() by (span.gen_ai.request.model)`).
+pub const MODEL_COUNT: usize = MODELS.len();
+
 /// What the generator is asked for.
 #[derive(Debug, Clone)]
 pub struct TracesSpec {

@@ -15,11 +15,15 @@ pub mod ingest;
 pub mod query;
 pub mod report;
 pub mod rest;
+pub mod search;
 
+use crate::counting::CountingStore;
 use crate::{log, Args};
 use gen::{TracesGen, TracesSpec};
-use lakewatch_storage::Store;
+use lakewatch_api::{App, QueryConfig};
+use lakewatch_storage::{AuthConfig, Store};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// DESIGN §9: span ingest, one core (spans/s).
@@ -81,11 +85,14 @@ pub fn run(args: &Args, work: &Path) -> Result<(), String> {
     let rest = rt.block_on(rest::run(&store, TracesGen::new(spec.clone())))?;
     log(format!("  {rest:?}"));
 
-    // 3. Trace by id.
+    // 3. Trace by id, reads counted.
+    let counting = Arc::new(CountingStore::new(store.object_store().clone()));
+    let store = Store::new(counting.clone(), "");
     log(format!("trace by id: up to {LOOKUPS} random traces"));
     let lookup = query::trace_by_id(
         &rt,
         &store,
+        &counting,
         &totals.sample,
         LOOKUPS,
         Duration::from_secs(args.query_budget_secs),
@@ -100,7 +107,28 @@ pub fn run(args: &Args, work: &Path) -> Result<(), String> {
             l.wrong
         ));
     }
+
+    // 4. TraceQL search and metrics through the Tempo API.
+    log("TraceQL: /api/search and /api/metrics/query_range");
+    let app = App::new(store, AuthConfig::disabled(), QueryConfig::default());
+    let searches = search::run(
+        &rt,
+        &app,
+        &counting,
+        &totals,
+        args.reps,
+        Duration::from_secs(args.query_budget_secs),
+    );
+    for r in &searches {
+        log(format!(
+            "  {}: {:?} {:?}",
+            r.name,
+            r.timing.as_ref().map(|t| t.median()),
+            r.check
+        ));
+    }
     let results = report::TracesResults {
+        searches,
         totals,
         ingest: ing,
         rest,

@@ -4,6 +4,7 @@
 //! answer is checked: the trace's span count must be what was generated.
 
 use super::gen::TraceRef;
+use crate::counting::CountingStore;
 use crate::query::Timing;
 use crate::rng::Rng;
 use lakewatch_model::TenantId;
@@ -18,6 +19,9 @@ pub struct LookupResult {
     /// Lookups whose span count differed from the generated trace's.
     pub wrong: usize,
     pub first_wrong: Option<String>,
+    /// Object GETs and bytes read per timed lookup (mean).
+    pub gets: f64,
+    pub bytes: f64,
 }
 
 /// Looks up up to `lookups` random traces of `sample` (after one warm-up), stopping once the
@@ -25,6 +29,7 @@ pub struct LookupResult {
 pub fn trace_by_id(
     rt: &tokio::runtime::Runtime,
     store: &Store,
+    counting: &CountingStore,
     sample: &[TraceRef],
     lookups: usize,
     budget: Duration,
@@ -40,6 +45,7 @@ pub fn trace_by_id(
     let started = Instant::now();
     for i in 0..=lookups.max(1) {
         let t = sample[rng.below(sample.len() as u64) as usize];
+        counting.take();
         let s = Instant::now();
         let rs = rt
             .block_on(reader.trace_by_id(&tenant, &t.id, None, None))
@@ -53,12 +59,18 @@ pub fn trace_by_id(
                 format!("trace {hex}: {got} spans, want {}", t.spans)
             });
         }
+        let (gets, bytes) = counting.take();
         if i > 0 {
             out.timing.runs.push(ms);
+            out.gets += gets as f64;
+            out.bytes += bytes as f64;
             if started.elapsed() > budget {
                 break;
             }
         }
     }
+    let n = out.timing.runs.len().max(1) as f64;
+    out.gets /= n;
+    out.bytes /= n;
     Ok(out)
 }

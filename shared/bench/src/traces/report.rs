@@ -11,6 +11,7 @@ pub struct TracesResults {
     pub ingest: ingest::TracesIngestResult,
     pub rest: rest::TracesRest,
     pub lookup: Result<query::LookupResult, String>,
+    pub searches: Vec<super::search::SearchResult>,
     /// 1-minute load average at the start.
     pub load_start: Option<f64>,
 }
@@ -97,7 +98,13 @@ pub fn render(args: &Args, r: &TracesResults) -> String {
         verdict(bps / TARGET_BYTES_PER_SPAN, bps <= TARGET_BYTES_PER_SPAN)
     );
     let cell = match &r.lookup {
-        Ok(l) => format!("**{:.1} / {:.1} ms**", l.timing.median(), l.timing.p90()),
+        Ok(l) => format!(
+            "**{:.1} / {:.1} ms**, {:.1} object reads ({:.0} KB)",
+            l.timing.median(),
+            l.timing.p90(),
+            l.gets,
+            l.bytes / 1e3
+        ),
         Err(e) => format!("failed: {}", e.chars().take(120).collect::<String>()),
     };
     let check = match &r.lookup {
@@ -114,8 +121,30 @@ pub fn render(args: &Args, r: &TracesResults) -> String {
     };
     let _ = writeln!(
         s,
-        "| `TracesReader::trace_by_id` of a random trace, no time range, compacted store (median / p90) | {cell} | — | {check} |"
+        "| `TracesReader::trace_by_id` of a random trace, no time range, compacted store (median / p90) | {cell} | ≤ 20 object reads | {check} |"
     );
+    for q in &r.searches {
+        let cell = match &q.timing {
+            Ok(t) => format!(
+                "**{:.0} / {:.0} ms**, {} object reads ({:.1} MB)",
+                t.median(),
+                t.p90(),
+                q.gets,
+                q.bytes as f64 / 1e6
+            ),
+            Err(e) => format!("failed: {}", e.chars().take(120).collect::<String>()),
+        };
+        let check = match &q.check {
+            Ok(c) => c.clone(),
+            Err(e) => format!("**wrong**: {}", e.chars().take(120).collect::<String>()),
+        };
+        let _ = writeln!(
+            s,
+            "| TraceQL {} `{}` over the hour (median / p90) | {cell} | — | {check} |",
+            q.name,
+            q.query.replace('|', "\\|")
+        );
+    }
     let _ = writeln!(
         s,
         "\nLookups: wall clock, in-process, file:// store in the page cache. \
