@@ -37,6 +37,8 @@ pub struct App {
     pub loki: LokiConfig,
     /// Reads traces for the Tempo query API.
     pub traces_reader: TracesReader,
+    /// Limits of the Tempo search and TraceQL metrics API (`LAKEWATCH_TEMPO_*`).
+    pub tempo: tempo::config::TempoConfig,
 }
 
 /// One query-API endpoint.
@@ -164,6 +166,7 @@ impl App {
             logs_reader: LogsReader::new(store.clone()),
             traces_reader: TracesReader::new(store.clone()),
             loki: LokiConfig::default(),
+            tempo: tempo::config::TempoConfig::default(),
             ingest: IngestContext::new(store.clone(), auth.clone(), IngestLimits::default()),
             store,
             auth,
@@ -174,7 +177,8 @@ impl App {
 
     /// Builds the app from the environment: `LAKEWATCH_STORE_URL` (default `./data`),
     /// `LAKEWATCH_AUTH_TENANTS`, the `LAKEWATCH_QUERY_*` limits ([`QueryConfig::from_env`]) and
-    /// the Loki query limits (`LAKEWATCH_LOKI_*`, [`LokiConfig::from_env`]) and the ingest
+    /// the Loki query limits (`LAKEWATCH_LOKI_*`, [`LokiConfig::from_env`]), the Tempo query
+    /// limits (`LAKEWATCH_TEMPO_*`, [`tempo::config::TempoConfig::from_env`]) and the ingest
     /// limits (`IngestLimits::from_env`, whose warnings are logged).
     pub fn from_env() -> Result<Self, BoxError> {
         let store = Store::from_env()?;
@@ -182,6 +186,7 @@ impl App {
         let config = QueryConfig::from_env()?;
         let mut app = App::new(store, auth, config);
         app.loki = LokiConfig::from_env()?;
+        app.tempo = tempo::config::TempoConfig::from_env()?;
         let (limits, warnings) = IngestLimits::from_env();
         for w in warnings {
             tracing::warn!("{w}");
@@ -237,8 +242,8 @@ impl App {
 
     /// The Tempo query API (`/api/traces/<id>`, `/api/v2/traces/<id>`, `/api/echo`,
     /// `/api/status/buildinfo`, tag names and values `/api/search/tags`, `/api/v2/search/tags`,
-    /// `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values`; search and TraceQL
-    /// metrics answer 501 for now; see
+    /// `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values`, TraceQL search
+    /// `/api/search` and TraceQL metrics `/api/metrics/query_range`, `/api/metrics/query`; see
     /// [`crate::tempo`] and docs/api-traces.md). Errors are Tempo's plain-text bodies; CORS and
     /// gzip as for metrics.
     pub async fn handle_query_traces(&self, req: Request<Bytes>) -> Response<Bytes> {

@@ -66,6 +66,12 @@ impl Params {
         self.get(name).unwrap_or("")
     }
 
+    /// Every `(name, value)` pair in order (Go `r.Form` flattened). Used by Tempo's old-style
+    /// search tags.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// All values of `name` (Go `r.Form[name]`), body values first. Used for `match[]`.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
         self.pairs

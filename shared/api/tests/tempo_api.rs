@@ -423,14 +423,14 @@ async fn echo_buildinfo_and_routing() {
     // Through the Mimir-style prefix and cargo-lambda's prefix too.
     let r = get(&app, "/lambda-url/query-traces/api/echo", &[]).await;
     assert_eq!(r.text(), "echo\n");
-    // Not yet served: 501 with a message.
+    // Search and TraceQL metrics are served (tests/tempo_search.rs has the details).
     for p in [
         "/api/search?q=%7B%7D",
         "/api/metrics/query_range?q=%7B%7D%7Crate()",
+        "/api/metrics/query?q=%7B%7D%7Crate()",
     ] {
         let r = get(&app, p, &[]).await;
-        assert_eq!(r.status, 501, "{p}");
-        assert!(r.text().contains("not implemented"), "{p}");
+        assert_eq!(r.status, 200, "{p}: {}", r.text());
     }
     // Unknown Tempo-looking paths are 404.
     assert_eq!(get(&app, "/api/metrics/nope", &[]).await.status, 404);

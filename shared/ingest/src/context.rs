@@ -1,7 +1,10 @@
-//! What every ingest request needs: the metrics, logs and traces writers, the auth configuration and the limits.
+//! What every ingest request needs: the metrics, logs and traces writers, the auth
+//! configuration, the limits and the span-metrics generator state.
 
+use crate::generator::Generator;
 use crate::limits::IngestLimits;
 use lakewatch_storage::{AuthConfig, LogsWriter, MetricsWriter, Store, TracesWriter};
+use std::sync::Arc;
 
 /// Shared state of the ingest handlers (cheap to clone).
 #[derive(Debug, Clone)]
@@ -16,6 +19,9 @@ pub struct IngestContext {
     pub auth: AuthConfig,
     /// Request limits and translation switches.
     pub limits: IngestLimits,
+    /// Span metrics / service graph state of this process, shared by clones (written through
+    /// `writer` after each successful trace export; docs/span-metrics.md).
+    pub generator: Arc<Generator>,
 }
 
 impl IngestContext {
@@ -27,6 +33,7 @@ impl IngestContext {
             traces_writer: TracesWriter::new(store),
             auth,
             limits,
+            generator: Arc::new(Generator::new()),
         }
     }
 

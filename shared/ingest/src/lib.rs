@@ -16,12 +16,15 @@
 //! - Traces: [`handle_otlp_traces`] for [`TRACES_PATHS`] (OTLP/HTTP `ExportTraceServiceRequest`
 //!   written through `lakewatch_storage::TracesWriter`), the pure [`decode_traces`] and the
 //!   client-side encoders [`encode_traces_protobuf`]/[`encode_traces_json`].
+//! - [`generator`]: Tempo-style span metrics and service graphs derived from every accepted
+//!   trace export and written into the metrics store ([`Generator`], docs/span-metrics.md).
 //!
 //! Behaviour and its sources are documented in docs/ingest-metrics.md, docs/ingest-logs.md and
 //! docs/ingest-traces.md.
 
 pub mod context;
 pub mod error;
+pub mod generator;
 pub mod handler;
 pub mod limits;
 pub mod loki;
@@ -31,6 +34,7 @@ pub mod validate;
 
 pub use context::IngestContext;
 pub use error::IngestError;
+pub use generator::{Generator, RecordOutcome, INSTANCE_LABEL, METRICS_WRITE_FAILURES};
 pub use handler::{
     handle, handle_otlp, handle_remote_write, EXEMPLARS_WRITTEN, HISTOGRAMS_WRITTEN, OTLP_PATHS,
     REMOTE_WRITE_PATHS, SAMPLES_WRITTEN,

@@ -52,12 +52,39 @@ pub struct TracesLimits {
     /// (`LAKEWATCH_TRACES_MAX_SPANS_PER_REQUEST`, default 100 000; 0 disables the check).
     /// Over it the whole request is refused with 400 and nothing is written.
     pub max_spans_per_request: usize,
+    /// Derive Tempo-style span metrics (`traces_spanmetrics_*`) into the metrics store
+    /// (`LAKEWATCH_TRACES_SPANMETRICS`, default true; `0`/`false` disables). See
+    /// docs/span-metrics.md.
+    pub spanmetrics: bool,
+    /// Derive Tempo-style service graphs (`traces_service_graph_*`) into the metrics store
+    /// (`LAKEWATCH_TRACES_SERVICE_GRAPHS`, default true; `0`/`false` disables).
+    pub service_graphs: bool,
+    /// How long an unpaired client/server span waits for its other side, in **ms**
+    /// (`LAKEWATCH_TRACES_SERVICE_GRAPHS_WAIT_MS`, default 10 000 = Tempo's `wait: 10s`).
+    pub service_graphs_wait_ms: i64,
+    /// Max unpaired edges held per tenant and process (`LAKEWATCH_TRACES_SERVICE_GRAPHS_MAX_ITEMS`,
+    /// default 10 000 = Tempo's `max_items`); spans over it are dropped from the graph.
+    pub service_graphs_max_items: usize,
+    /// Max generated label sets held per tenant and process (a histogram counts once;
+    /// `LAKEWATCH_TRACES_GENERATOR_MAX_SERIES`, default 50 000; 0 = unlimited). New label
+    /// sets over it are not generated.
+    pub generator_max_series: usize,
+    /// Untouched generated series are re-written with the next request once their last sample
+    /// is this many **ms** old (`LAKEWATCH_TRACES_GENERATOR_REFRESH_MS`, default 15 000 =
+    /// Tempo's `collection_interval`; 0 = write touched series only).
+    pub generator_refresh_ms: i64,
 }
 
 impl Default for TracesLimits {
     fn default() -> Self {
         TracesLimits {
             max_spans_per_request: 100_000,
+            spanmetrics: true,
+            service_graphs: true,
+            service_graphs_wait_ms: crate::generator::servicegraph::DEFAULT_WAIT_MS,
+            service_graphs_max_items: crate::generator::servicegraph::DEFAULT_MAX_ITEMS,
+            generator_max_series: 50_000,
+            generator_refresh_ms: 15_000,
         }
     }
 }
@@ -274,6 +301,40 @@ impl IngestLimits {
             &get,
             "LAKEWATCH_TRACES_MAX_SPANS_PER_REQUEST",
             &mut l.traces.max_spans_per_request,
+            &mut warnings,
+        );
+        flag(
+            &get,
+            "LAKEWATCH_TRACES_SPANMETRICS",
+            &mut l.traces.spanmetrics,
+        );
+        flag(
+            &get,
+            "LAKEWATCH_TRACES_SERVICE_GRAPHS",
+            &mut l.traces.service_graphs,
+        );
+        num(
+            &get,
+            "LAKEWATCH_TRACES_SERVICE_GRAPHS_WAIT_MS",
+            &mut l.traces.service_graphs_wait_ms,
+            &mut warnings,
+        );
+        num(
+            &get,
+            "LAKEWATCH_TRACES_SERVICE_GRAPHS_MAX_ITEMS",
+            &mut l.traces.service_graphs_max_items,
+            &mut warnings,
+        );
+        num(
+            &get,
+            "LAKEWATCH_TRACES_GENERATOR_MAX_SERIES",
+            &mut l.traces.generator_max_series,
+            &mut warnings,
+        );
+        num(
+            &get,
+            "LAKEWATCH_TRACES_GENERATOR_REFRESH_MS",
+            &mut l.traces.generator_refresh_ms,
             &mut warnings,
         );
         (l, warnings)

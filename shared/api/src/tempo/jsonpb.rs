@@ -264,7 +264,7 @@ fn status_json(out: &mut String, s: &Status) {
     o.end();
 }
 
-fn key_value_json(out: &mut String, kv: &KeyValue) {
+pub(crate) fn key_value_json(out: &mut String, kv: &KeyValue) {
     let mut o = Obj::new(out);
     o.string("key", &kv.key);
     o.message("value", kv.value.as_ref(), any_value_json);
@@ -308,7 +308,7 @@ fn any_value_json(out: &mut String, v: &AnyValue) {
 
 /// A double as Go's `encoding/json` writes it (`'f'` format, `'e'` below 1e-6 or from 1e21 on
 /// with a one-digit negative exponent `1e-7`); jsonpb quotes the non-finite values.
-fn go_double(d: f64) -> String {
+pub(crate) fn go_double(d: f64) -> String {
     if d.is_nan() {
         return "\"NaN\"".to_string();
     }
@@ -347,7 +347,7 @@ fn push_bytes(out: &mut String, b: &[u8]) {
 }
 
 /// A JSON string as Go's `encoding/json` escapes it (HTML-safe).
-fn push_str(out: &mut String, s: &str) {
+pub(crate) fn push_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -5,14 +5,22 @@
 //! | `GET /api/traces/<id>`, `GET /api/v2/traces/<id>` | [`trace_by_id`] |
 //! | `GET /api/echo`, `GET /api/status/buildinfo` | [`status`] |
 //! | `/api/search/tags`, `/api/v2/search/tags`, `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values` | [`tags`] |
-//! | `/api/search`, `/api/metrics/query_range`, `/api/metrics/query` | 501 for now |
+//! | `/api/search` (TraceQL `q` or `tags`) | [`search`] ([`search_legacy`] for `tags`, JSON in [`search_json`]) |
+//! | `/api/metrics/query_range`, `/api/metrics/query` | [`metrics`] |
+//!
+//! Search and metrics limits: [`config`] (`LAKEWATCH_TEMPO_*`).
 //!
 //! Errors are Tempo's plain-text bodies ([`error`]); tenancy from `X-Scope-OrgID` (one tenant)
 //! as for the other APIs; CORS and gzip as for metrics.
 
+pub mod config;
 pub mod error;
 pub mod jsonpb;
+pub mod metrics;
 pub mod proto;
+pub mod search;
+pub mod search_json;
+pub mod search_legacy;
 pub mod status;
 pub mod tags;
 pub mod trace_by_id;
@@ -24,7 +32,7 @@ use crate::params::Params;
 use crate::response;
 use crate::App;
 use bytes::Bytes;
-use error::{TempoError, TempoResult};
+use error::TempoResult;
 use http::{Method, Request, Response};
 use lakewatch_storage::resolve_tenant;
 use trace_by_id::Version;
@@ -151,12 +159,11 @@ async fn dispatch(
         Endpoint::TraceV2(id) => trace_by_id::trace_by_id(app, tenant, id, Version::V2, p, h).await,
         Endpoint::Echo => status::echo(),
         Endpoint::BuildInfo => status::buildinfo(),
-        Endpoint::Search => Err(TempoError::not_implemented("/api/search (TraceQL search)")),
+        Endpoint::Search => search::search(app, tenant, p).await,
         Endpoint::SearchTags { v2 } => tags::search_tags(app, tenant, *v2, p).await,
         Endpoint::TagValues { v2, tag } => tags::tag_values(app, tenant, *v2, tag, p).await,
-        Endpoint::MetricsQueryRange | Endpoint::MetricsQuery => {
-            Err(TempoError::not_implemented("TraceQL metrics"))
-        }
+        Endpoint::MetricsQueryRange => metrics::query_range(app, tenant, p).await,
+        Endpoint::MetricsQuery => metrics::query_instant(app, tenant, p).await,
     }
 }
 

@@ -9,7 +9,9 @@
 //!   bad credentials, 405 non-POST, 413 too large, 415 unsupported Content-Type or
 //!   Content-Encoding, 503 + `Retry-After` storage failure (retried by clients).
 //!
-//! A request is acknowledged only after `TracesWriter::write` returned `Ok` (durable).
+//! A request is acknowledged only after `TracesWriter::write` returned `Ok` (durable). Then
+//! the span metrics / service graphs of the accepted spans are written into the metrics store
+//! ([`crate::generator`]); their failure does not change the response.
 
 use super::decode::{negotiate, OtlpFormat};
 use super::logs_decode::RpcStatus;
@@ -157,6 +159,16 @@ async fn traces_inner(
                 storage_error(e)
             })?;
         tracing::debug!(tenant = %tenant, spans = receipt.spans, traces = receipt.traces, "traces written");
+        // After the spans are durable: a failure here is logged and counted, never an OTLP
+        // error (the client would resend spans already stored).
+        ctx.generator
+            .record(
+                &ctx.writer,
+                &tenant,
+                &ctx.limits.traces,
+                &decoded.resource_spans,
+            )
+            .await;
     }
     if decoded.rejected_spans > 0 {
         tracing::warn!(
