@@ -3,7 +3,8 @@
 //! `/api/v1/query` (and `/prometheus/api/v1/query`) reaches `query-metrics` and sees the
 //! sample, a Loki push to `/loki/api/v1/push` reaches `ingest-logs` and a LogQL query
 //! `query-logs`, an OTLP trace export to `/v1/traces` reaches `ingest-traces` and a Tempo
-//! trace lookup `query-traces`, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
+//! trace lookup and a TraceQL search `query-traces`, the export's span metrics are read back
+//! through `query-metrics`, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
 //! Needs `cargo lambda` (`pip install cargo-lambda`; `bash tests/run.sh` installs it); set
 //! `LAKEWATCH_E2E_SKIP_LAMBDA=1` to skip.
 
@@ -200,6 +201,38 @@ async fn watch_routes_real_paths_to_the_functions() {
     assert_eq!(resp.status, 200, "trace by id: {}", resp.body);
     assert_eq!(
         resp.body["batches"][0]["scopeSpans"][0]["spans"][0]["name"], "GET /watch",
+        "{}",
+        resp.body
+    );
+    // TraceQL search reaches `query-traces` too.
+    let resp = logs
+        .get(
+            "/api/search",
+            &[("q", "{ resource.service.name = \"watch\" }".to_string())],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("TraceQL search: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(resp.status, 200, "TraceQL search: {}", resp.body);
+    assert_eq!(resp.body["traces"][0]["traceID"], trace_id, "{}", resp.body);
+    assert_eq!(
+        resp.body["traces"][0]["rootTraceName"], "GET /watch",
+        "{}",
+        resp.body
+    );
+    // The export's span metrics were written by `ingest-traces`, read by `query-metrics`.
+    let resp = logs
+        .get(
+            "/api/v1/query",
+            &[(
+                "query",
+                "sum(traces_spanmetrics_calls_total{service=\"watch\"})".to_string(),
+            )],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("span metrics: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(resp.status, 200, "span metrics: {}", resp.body);
+    assert_eq!(
+        resp.body["data"]["result"][0]["value"][1], "1",
         "{}",
         resp.body
     );
