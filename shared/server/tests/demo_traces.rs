@@ -290,6 +290,71 @@ async fn demo_traces_match_logs_and_exemplars() {
     assert!(lookup("0123456789abcdef0123456789abcdef".into())
         .await
         .is_empty());
+
+    // 5. TraceQL search finds the failed model call of step 1 by its provider and status.
+    let q = format!(
+        "{{ span.gen_ai.system = \"{}\" && status = error }}",
+        line["provider"].as_str().expect("provider")
+    );
+    let v = get(
+        &backend,
+        &format!(
+            "/api/search?q={}&start={}&end={}&limit=100000",
+            enc(&q),
+            first / 1000 - 60,
+            now_ms / 1000 + 1
+        ),
+    )
+    .await;
+    let found: Vec<&str> = v["traces"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no traces: {v}"))
+        .iter()
+        .filter_map(|t| t["traceID"].as_str())
+        .collect();
+    assert!(
+        found.contains(&id.trim_start_matches('0')),
+        "{id} not in {v}"
+    );
+
+    // 6. Span metrics and the service graph of the demo traces, through PromQL: one server
+    //    span per simulated request; the Redis calls are a database edge.
+    //    Generated series are written at the wall-clock time of each export: query after them.
+    let at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64()
+        + 1.0;
+    let promql = |q: &str| format!("/api/v1/query?query={}&time={at}", enc(q));
+    let v = get(
+        &backend,
+        &promql("sum(traces_spanmetrics_calls_total{service=\"ai-gateway\",span_kind=\"SPAN_KIND_SERVER\"})"),
+    )
+    .await;
+    assert_eq!(
+        v["data"]["result"][0]["value"][1],
+        records.len().to_string(),
+        "{v}"
+    );
+    let v = get(
+        &backend,
+        &promql("group by (client, server, connection_type) (traces_service_graph_request_total)"),
+    )
+    .await;
+    let edges: Vec<(String, String, String)> = v["data"]["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edges: {v}"))
+        .iter()
+        .map(|r| {
+            let m = &r["metric"];
+            let l = |k: &str| m[k].as_str().unwrap_or("").to_string();
+            (l("client"), l("server"), l("connection_type"))
+        })
+        .collect();
+    assert!(
+        edges.contains(&("ai-gateway".into(), "redis".into(), "database".into())),
+        "{v}"
+    );
 }
 
 /// With trace exports refused (a 1-span request limit, set only while this backend opens: the

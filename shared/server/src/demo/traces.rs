@@ -16,7 +16,8 @@
 //!   - child `chat gpt-4o` / `embeddings text-embedding-3-small` (kind CLIENT, scope
 //!     `ai-gateway.providers`): `gen_ai.operation.name`, `gen_ai.system` (the provider),
 //!     `gen_ai.request.model`, `gen_ai.response.model`, `gen_ai.usage.input_tokens`,
-//!     `gen_ai.usage.output_tokens`, `server.address`; from just after the Redis span to just
+//!     `gen_ai.usage.output_tokens`, `server.address`, `peer.service` (the provider: a virtual
+//!     node of the service graph); from just after the Redis span to just
 //!     before the response; on failure status ERROR, `error.type` and an `exception` event
 //!     with the message of the log line.
 //!
@@ -284,6 +285,8 @@ pub fn request_spans(r: &RequestRecord) -> RequestSpans {
         s("gen_ai.request.model", model.name),
         s("server.address", provider_host(model.provider)),
         i("server.port", 443),
+        // Names the provider as a virtual node of the service graph (Tempo's peer attribute).
+        s("peer.service", model.provider),
     ];
     if let Some((input, output)) = tokens {
         attrs.push(s("gen_ai.response.model", model.name));
