@@ -5,6 +5,7 @@
 //! The tests themselves live in `tests/tests/*.rs`; `bash tests/run.sh` installs the external
 //! programs and runs the whole workspace's tests.
 
+pub mod checks;
 pub mod client;
 pub mod compare;
 pub mod env;
@@ -16,3 +17,4 @@ pub mod pyclients;
 pub mod queries;
 pub mod scenario;
 pub mod tempdir;
+pub mod tenant_client;

@@ -5,10 +5,9 @@
 //! Times in requests are sent as integer **nanoseconds** (Loki reads an integer of more than
 //! 10 digits as ns). Matrix/vector timestamps in answers are float **seconds**, converted to ms.
 
-use crate::client::encode;
+use crate::tenant_client::TenantClient;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// A label set as a sorted map.
 pub type LabelMap = BTreeMap<String, String>;
@@ -16,9 +15,7 @@ pub type LabelMap = BTreeMap<String, String>;
 /// One Loki-compatible server and the tenant sent as `X-Scope-OrgID`.
 #[derive(Clone)]
 pub struct LokiApi {
-    pub base: String,
-    pub tenant: String,
-    http: reqwest::Client,
+    pub http: TenantClient,
 }
 
 /// Status and body of one call; `json` is `Null` when the body is not JSON (Loki answers
@@ -148,12 +145,7 @@ pub fn matrix(data: &Value) -> Result<BTreeMap<String, Vec<(i64, f64)>>, String>
 impl LokiApi {
     pub fn new(base: &str, tenant: &str) -> Self {
         LokiApi {
-            base: base.trim_end_matches('/').to_string(),
-            tenant: tenant.to_string(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap_or_else(|e| panic!("HTTP client: {e}")),
+            http: TenantClient::new(base, tenant),
         }
     }
 
@@ -164,20 +156,14 @@ impl LokiApi {
         params: &[(&str, String)],
         headers: &[(&str, &str)],
     ) -> Result<LokiResponse, String> {
-        let qs: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        let url = format!("{}{}?{}", self.base, path, qs.join("&"));
-        let mut req = self.http.get(&url).header("X-Scope-OrgID", &self.tenant);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = req.send().await.map_err(|e| format!("GET {url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| format!("GET {url}: {e}"))?;
+        let r = self.http.get(path, params, headers).await?;
+        let text = r.text();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok(LokiResponse { status, text, json })
+        Ok(LokiResponse {
+            status: r.status,
+            text,
+            json,
+        })
     }
 
     /// `query_range` for a log or metric query over `(start_ns, end_ns)`; `step_s` is sent

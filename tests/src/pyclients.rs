@@ -4,7 +4,7 @@
 use crate::loki::LabelMap;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
 /// Set to `1` to skip the tests that need the Python Loki clients (quick local runs only).
 pub const SKIP_LOKI_CLIENTS: &str = "LAKEWATCH_E2E_SKIP_LOKI_CLIENTS";
@@ -88,10 +88,15 @@ fn tail(s: &str, max: usize) -> &str {
     &s[i..]
 }
 
-/// Runs `python3 tests/python/<script> args…` (blocking, under `timeout`) and parses the
-/// `{"sent": […]}` summary it prints. Errors: the script failed (its stderr is included) or
-/// printed no summary.
-pub fn run_script(script: &str, args: &[String]) -> Result<Vec<SentEntry>, String> {
+/// Runs `python3 tests/python/<script> args…` (blocking, under `timeout`
+/// [`SCRIPT_TIMEOUT_SECS`], no bytecode written) and parses the JSON summary it prints on
+/// stdout. Errors: the script cannot start; it failed (`failure` makes the message from its
+/// exit status, stdout and stderr); its stdout is not JSON.
+pub fn run_json_script(
+    script: &str,
+    args: &[String],
+    failure: impl FnOnce(ExitStatus, &str, &str) -> String,
+) -> Result<Value, String> {
     let path = python_dir().join(script);
     let out = Command::new("timeout")
         .arg(SCRIPT_TIMEOUT_SECS.to_string())
@@ -104,14 +109,22 @@ pub fn run_script(script: &str, args: &[String]) -> Result<Vec<SentEntry>, Strin
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
-        return Err(format!(
-            "{script} exited with {}:\n{}",
-            out.status,
-            tail(&stderr, 3000).trim_end()
-        ));
+        return Err(failure(out.status, &stdout, &stderr));
     }
-    let summary: Value = serde_json::from_str(stdout.trim())
-        .map_err(|e| format!("{script}: summary is not JSON ({e}); stderr:\n{stderr}"))?;
+    serde_json::from_str(stdout.trim())
+        .map_err(|e| format!("{script}: summary is not JSON ({e}); stderr:\n{stderr}"))
+}
+
+/// Runs a Loki client script (see [`run_json_script`]) and reads the `{"sent": […]}` summary
+/// it prints. Errors: the script failed (the end of its stderr is included) or printed no
+/// summary.
+pub fn run_script(script: &str, args: &[String]) -> Result<Vec<SentEntry>, String> {
+    let summary = run_json_script(script, args, |status, _, stderr| {
+        format!(
+            "{script} exited with {status}:\n{}",
+            tail(stderr, 3000).trim_end()
+        )
+    })?;
     Ok(summary["sent"]
         .as_array()
         .into_iter()

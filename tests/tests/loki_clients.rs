@@ -9,6 +9,7 @@
 //! Needs `python3` with `python-logging-loki`, `grpcio-tools` and `cramjam` (`bash tests/run.sh`
 //! installs them); set `LAKEWATCH_E2E_SKIP_LOKI_CLIENTS=1` to skip.
 
+use lakewatch_e2e::checks::{ensure, Checks};
 use lakewatch_e2e::loki::{matrix, series_key, stream_entries, vector, LabelMap, LokiApi};
 use lakewatch_e2e::pyclients::{require_clients, run_script, SentEntry};
 use lakewatch_e2e::scenario::start_lakewatch;
@@ -34,34 +35,6 @@ fn now_ns() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or(0)
-}
-
-/// Checks made and failures, printed as they happen.
-#[derive(Default)]
-struct Checks {
-    total: usize,
-    failures: Vec<String>,
-}
-
-impl Checks {
-    fn record(&mut self, phase: &str, name: &str, outcome: Result<(), String>) {
-        self.total += 1;
-        match outcome {
-            Ok(()) => println!("OK    [{phase}] {name}"),
-            Err(e) => {
-                println!("FAIL  [{phase}] {name}\n      {e}");
-                self.failures.push(format!("[{phase}] {name}: {e}"));
-            }
-        }
-    }
-}
-
-fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
-    if cond {
-        Ok(())
-    } else {
-        Err(msg())
-    }
 }
 
 /// Sorted lines of `entries`, for multiset comparison.
@@ -620,17 +593,5 @@ async fn real_loki_clients_push_and_logql_reads_back_exactly() {
         );
     }
     lakewatch.shutdown().await;
-    println!(
-        "{} checks, {} passed, {} failed",
-        c.total,
-        c.total - c.failures.len(),
-        c.failures.len()
-    );
-    assert!(
-        c.failures.is_empty(),
-        "{} of {} Loki client checks failed:\n{}",
-        c.failures.len(),
-        c.total,
-        c.failures.join("\n")
-    );
+    c.assert_all_passed("Loki client");
 }

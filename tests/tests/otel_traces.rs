@@ -23,8 +23,6 @@
 
 #[path = "otel_traces/by_id.rs"]
 mod by_id;
-#[path = "otel_traces/checks.rs"]
-mod checks;
 #[path = "otel_traces/metrics.rs"]
 mod metrics;
 #[path = "otel_traces/search.rs"]
@@ -36,7 +34,7 @@ mod tags;
 #[path = "otel_traces/tempo.rs"]
 mod tempo;
 
-use checks::Checks;
+use lakewatch_e2e::checks::Checks;
 use lakewatch_e2e::scenario::start_lakewatch;
 use lakewatch_e2e::tempdir::TempDir;
 use lakewatch_server::DevServer;

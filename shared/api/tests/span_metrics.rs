@@ -10,7 +10,7 @@ mod common;
 use bytes::Bytes;
 use common::{enc, get};
 use lakewatch_api::{App, QueryConfig};
-use lakewatch_ingest::generator::Generator;
+use lakewatch_ingest::generator::{Clock, Generator};
 use lakewatch_ingest::{encode_traces_protobuf, handle, IngestContext, IngestLimits};
 use lakewatch_storage::{AuthConfig, Store};
 use opentelemetry_proto::tonic::common::v1::{any_value::Value as Av, AnyValue, KeyValue};
@@ -95,19 +95,22 @@ fn trace(t: u8) -> Vec<ResourceSpans> {
     ]
 }
 
-/// Pushes `rs` through a new ingest context ("another Lambda instance") whose generator clock
-/// is fixed at `at_ms`.
-async fn push(store: &Store, instance: &str, at_ms: i64, rs: Vec<ResourceSpans>) {
+/// An ingest context (a Lambda instance named `instance`) over `store` whose span-metrics
+/// generator reads the time (ms) from `clock`.
+fn ingest_context(store: &Store, instance: &str, clock: Clock) -> IngestContext {
     let mut ctx = IngestContext::new(
         store.clone(),
         AuthConfig::disabled(),
         IngestLimits::default(),
     );
-    ctx.generator = Arc::new(
-        Generator::new()
-            .with_instance(instance)
-            .with_clock(Arc::new(move || at_ms)),
-    );
+    ctx.generator = Arc::new(Generator::new().with_instance(instance).with_clock(clock));
+    ctx
+}
+
+/// Pushes `rs` through a new ingest context ("another Lambda instance") whose generator clock
+/// is fixed at `at_ms`.
+async fn push(store: &Store, instance: &str, at_ms: i64, rs: Vec<ResourceSpans>) {
+    let ctx = ingest_context(store, instance, Arc::new(move || at_ms));
     push_with(&ctx, rs).await;
 }
 
@@ -173,17 +176,10 @@ async fn grafana_red_table_and_service_graph_queries() {
     let store = Store::memory();
     let clock = Arc::new(std::sync::atomic::AtomicI64::new(T));
     let c = clock.clone();
-    let mut ctx = IngestContext::new(
-        store.clone(),
-        AuthConfig::disabled(),
-        IngestLimits::default(),
-    );
-    ctx.generator = Arc::new(
-        Generator::new()
-            .with_instance("a")
-            .with_clock(Arc::new(move || {
-                c.load(std::sync::atomic::Ordering::SeqCst)
-            })),
+    let ctx = ingest_context(
+        &store,
+        "a",
+        Arc::new(move || c.load(std::sync::atomic::Ordering::SeqCst)),
     );
     push_with(&ctx, trace(1)).await;
     clock.store(T + 60_000, std::sync::atomic::Ordering::SeqCst);

@@ -1,22 +1,23 @@
 //! The Tempo query API through `App::handle`: trace by id (v1, v2; protobuf and JSON decoded
 //! back and compared with what was written), time range, tenants, echo, buildinfo, routing.
 
+mod common;
+
 use base64::Engine;
 use bytes::Bytes;
+use common::get_with;
+use common::tempo::{kv, traces_app};
 use http::Request;
 use lakewatch_api::tempo::proto::{Trace, TraceByIdResponse};
 use lakewatch_api::{App, QueryConfig};
 use lakewatch_model::TenantId;
-use lakewatch_storage::{AuthConfig, Store, TracesWriter};
-use opentelemetry_proto::tonic::common::v1::{
-    any_value::Value, AnyValue, InstrumentationScope, KeyValue,
-};
+use lakewatch_storage::{AuthConfig, Store};
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, InstrumentationScope};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{
     span, status, ResourceSpans, ScopeSpans, Span, Status,
 };
 use prost::Message;
-use serde_json::Value as Json;
 
 /// 2023-11-14T22:13:20Z in ns.
 const T0: u64 = 1_700_000_000_000_000_000;
@@ -25,14 +26,6 @@ const TRACE_A: [u8; 16] = [
 ];
 const TRACE_A_HEX: &str = "000000000000000123456789abcdef0";
 const TRACE_B: [u8; 16] = [0xbb; 16];
-
-fn kv(k: &str, v: Value) -> KeyValue {
-    KeyValue {
-        key: k.into(),
-        value: Some(AnyValue { value: Some(v) }),
-        ..Default::default()
-    }
-}
 
 fn span(trace: [u8; 16], id: u8, parent: Option<u8>, name: &str, start_off_ms: u64) -> Span {
     Span {
@@ -107,58 +100,16 @@ fn fixture() -> Vec<ResourceSpans> {
 }
 
 async fn app() -> App {
-    let store = Store::memory();
-    let w = TracesWriter::new(store.clone());
-    w.write(&TenantId::anonymous(), &fixture())
-        .await
-        .expect("write traces fixture");
     // Tenant `other` holds a different trace under the same id as trace A.
-    w.write(
-        &TenantId::new("other").unwrap(),
-        &[resource(
-            "other-svc",
-            vec![span(TRACE_A, 7, None, "other", 0)],
-        )],
-    )
+    let other = span(TRACE_A, 7, None, "other", 0);
+    traces_app(vec![
+        (TenantId::anonymous(), fixture()),
+        (
+            TenantId::new("other").unwrap(),
+            vec![resource("other-svc", vec![other])],
+        ),
+    ])
     .await
-    .expect("write other tenant");
-    App::new(store, AuthConfig::disabled(), QueryConfig::default())
-}
-
-struct Resp {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-impl Resp {
-    fn json(&self) -> Json {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn content_type(&self) -> &str {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn get(app: &App, uri: &str, headers: &[(&str, &str)]) -> Resp {
-    let mut b = Request::get(uri);
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    let r = app.handle(b.body(Bytes::new()).unwrap()).await;
-    let (parts, body) = r.into_parts();
-    Resp {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    }
 }
 
 /// The spans of trace `id` in the fixture, grouped as the reader returns them (by resource and
@@ -185,7 +136,7 @@ fn b64(b: &[u8]) -> String {
 #[tokio::test]
 async fn v1_protobuf_roundtrips_what_was_written() {
     let app = app().await;
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/traces/{TRACE_A_HEX}"),
         &[("accept", "application/protobuf")],
@@ -200,7 +151,7 @@ async fn v1_protobuf_roundtrips_what_was_written() {
 #[tokio::test]
 async fn v1_json_is_tempo_jsonpb_with_batches() {
     let app = app().await;
-    let r = get(&app, "/api/traces/123456789ABCDEF0", &[]).await;
+    let r = get_with(&app, "/api/traces/123456789ABCDEF0", &[]).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.content_type(), "application/json");
     let j = r.json();
@@ -257,7 +208,7 @@ async fn v1_json_is_tempo_jsonpb_with_batches() {
 #[tokio::test]
 async fn v2_json_and_protobuf() {
     let app = app().await;
-    let r = get(&app, &format!("/api/v2/traces/{TRACE_A_HEX}"), &[]).await;
+    let r = get_with(&app, &format!("/api/v2/traces/{TRACE_A_HEX}"), &[]).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
     assert_eq!(j["trace"]["resourceSpans"].as_array().unwrap().len(), 2);
@@ -268,7 +219,7 @@ async fn v2_json_and_protobuf() {
         "SELECT"
     );
 
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/v2/traces/{TRACE_A_HEX}"),
         &[("accept", "application/protobuf")],
@@ -284,10 +235,10 @@ async fn v2_json_and_protobuf() {
 #[tokio::test]
 async fn not_found() {
     let app = app().await;
-    let r = get(&app, "/api/traces/abcdef", &[]).await;
+    let r = get_with(&app, "/api/traces/abcdef", &[]).await;
     assert_eq!(r.status, 404);
     assert!(r.body.is_empty());
-    let r = get(
+    let r = get_with(
         &app,
         "/api/traces/abcdef",
         &[("accept", "application/protobuf")],
@@ -295,7 +246,7 @@ async fn not_found() {
     .await;
     assert_eq!(r.status, 404);
     // v2: Tempo's combiner answers 200 with an empty trace.
-    let r = get(&app, "/api/v2/traces/abcdef", &[]).await;
+    let r = get_with(&app, "/api/v2/traces/abcdef", &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), r#"{"trace":{},"metrics":{}}"#);
 }
@@ -303,22 +254,22 @@ async fn not_found() {
 #[tokio::test]
 async fn invalid_ids_and_params() {
     let app = app().await;
-    let r = get(&app, "/api/traces/xyz", &[]).await;
+    let r = get_with(&app, "/api/traces/xyz", &[]).await;
     assert_eq!(r.status, 400);
     assert_eq!(
         r.text(),
         "trace IDs can only contain hex characters: invalid character 'x' at position 1"
     );
-    let r = get(&app, &format!("/api/v2/traces/{}", "a".repeat(33)), &[]).await;
+    let r = get_with(&app, &format!("/api/v2/traces/{}", "a".repeat(33)), &[]).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.text(), "trace IDs can't be larger than 128 bits");
-    let r = get(&app, &format!("/api/traces/{TRACE_A_HEX}?start=abc"), &[]).await;
+    let r = get_with(&app, &format!("/api/traces/{TRACE_A_HEX}?start=abc"), &[]).await;
     assert_eq!(r.status, 400);
     assert_eq!(
         r.text(),
         "invalid start: strconv.ParseInt: parsing \"abc\": invalid syntax"
     );
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/traces/{TRACE_A_HEX}?start=200&end=100"),
         &[],
@@ -339,7 +290,7 @@ async fn start_end_select_by_span_start() {
     let b = hex(&TRACE_B);
     let status = |uri: String| {
         let app = app.clone();
-        async move { get(&app, &uri, &[]).await.status }
+        async move { get_with(&app, &uri, &[]).await.status }
     };
     // The end second is inclusive (Tempo compares block times in whole seconds).
     assert_eq!(
@@ -359,7 +310,7 @@ async fn start_end_select_by_span_start() {
     assert_eq!(status(after).await, 404);
     // Like Tempo's block selection, a window hitting the object returns the whole trace.
     let hit = format!("/api/v2/traces/{b}?start={}&end={}", t0 + 3000, t0 + 3600);
-    let r = get(&app, &hit, &[]).await;
+    let r = get_with(&app, &hit, &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json()["trace"]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"],
@@ -374,7 +325,7 @@ fn hex(b: &[u8]) -> String {
 #[tokio::test]
 async fn tenants_are_isolated() {
     let app = app().await;
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/traces/{TRACE_A_HEX}"),
         &[
@@ -387,14 +338,14 @@ async fn tenants_are_isolated() {
     let t = Trace::decode(r.body.as_ref()).unwrap();
     assert_eq!(t.resource_spans.len(), 1);
     assert_eq!(t.resource_spans[0].scope_spans[0].spans[0].name, "other");
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/traces/{}", hex(&TRACE_B)),
         &[("x-scope-orgid", "other")],
     )
     .await;
     assert_eq!(r.status, 404);
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/traces/{}", hex(&TRACE_B)),
         &[("x-scope-orgid", "nobody")],
@@ -406,10 +357,10 @@ async fn tenants_are_isolated() {
 #[tokio::test]
 async fn echo_buildinfo_and_routing() {
     let app = app().await;
-    let r = get(&app, "/api/echo", &[]).await;
+    let r = get_with(&app, "/api/echo", &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), "echo\n");
-    let r = get(&app, "/api/status/buildinfo", &[]).await;
+    let r = get_with(&app, "/api/status/buildinfo", &[]).await;
     assert_eq!(r.status, 200);
     let j = r.json();
     assert_eq!(j["version"], "2.1.1");
@@ -417,11 +368,11 @@ async fn echo_buildinfo_and_routing() {
         assert!(j[k].is_string(), "{k}");
     }
     // Prometheus keeps /api/v1/*, including its own buildinfo.
-    let r = get(&app, "/api/v1/status/buildinfo", &[]).await;
+    let r = get_with(&app, "/api/v1/status/buildinfo", &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["status"], "success");
     // Through the Mimir-style prefix and cargo-lambda's prefix too.
-    let r = get(&app, "/lambda-url/query-traces/api/echo", &[]).await;
+    let r = get_with(&app, "/lambda-url/query-traces/api/echo", &[]).await;
     assert_eq!(r.text(), "echo\n");
     // Search and TraceQL metrics are served (tests/tempo_search.rs has the details).
     for p in [
@@ -429,14 +380,14 @@ async fn echo_buildinfo_and_routing() {
         "/api/metrics/query_range?q=%7B%7D%7Crate()",
         "/api/metrics/query?q=%7B%7D%7Crate()",
     ] {
-        let r = get(&app, p, &[]).await;
+        let r = get_with(&app, p, &[]).await;
         assert_eq!(r.status, 200, "{p}: {}", r.text());
     }
     // Unknown Tempo-looking paths are 404.
-    assert_eq!(get(&app, "/api/metrics/nope", &[]).await.status, 404);
-    assert_eq!(get(&app, "/api/traces/a/b", &[]).await.status, 404);
+    assert_eq!(get_with(&app, "/api/metrics/nope", &[]).await.status, 404);
+    assert_eq!(get_with(&app, "/api/traces/a/b", &[]).await.status, 404);
     // CORS like the other APIs.
-    let r = get(&app, "/api/echo", &[("origin", "http://grafana")]).await;
+    let r = get_with(&app, "/api/echo", &[("origin", "http://grafana")]).await;
     assert_eq!(r.headers.get("access-control-allow-origin").unwrap(), "*");
 }
 
@@ -458,7 +409,7 @@ async fn auth_is_checked() {
     let store = Store::memory();
     let auth = AuthConfig::parse("team-a:secret").expect("auth spec");
     let app = App::new(store, auth, QueryConfig::default());
-    let r = get(&app, "/api/echo", &[]).await;
+    let r = get_with(&app, "/api/echo", &[]).await;
     assert_eq!(r.status, 401);
 }
 
@@ -477,7 +428,7 @@ async fn otlp_push_then_query_through_app_handle() {
         .unwrap();
     let r = app.handle(req).await;
     assert_eq!(r.status(), 200, "{:?}", r.body());
-    let r = get(
+    let r = get_with(
         &app,
         &format!("/api/v2/traces/{}", hex(&TRACE_B)),
         &[

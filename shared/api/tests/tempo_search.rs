@@ -3,12 +3,13 @@
 //! and `/api/metrics/query` over spans written with `TracesWriter` on `memory://`; exact JSON
 //! bodies (the `metrics` member checked separately) and Tempo's 400 texts.
 
-use bytes::Bytes;
-use http::Request;
-use lakewatch_api::{App, QueryConfig};
+mod common;
+
+use common::tempo::{get_error, kv, s, traces_app};
+use common::{get, get_with};
+use lakewatch_api::App;
 use lakewatch_model::TenantId;
-use lakewatch_storage::{AuthConfig, Store, TracesWriter};
-use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{status, ResourceSpans, ScopeSpans, Span, Status};
 use serde_json::{json, Value as Json};
@@ -19,18 +20,6 @@ const NS: u64 = 1_000_000_000;
 const MS: u64 = 1_000_000;
 /// A window holding traces A, B and C (not D).
 const WINDOW: &str = "start=1699999990&end=1700000100";
-
-fn kv(k: &str, v: Value) -> KeyValue {
-    KeyValue {
-        key: k.into(),
-        value: Some(AnyValue { value: Some(v) }),
-        ..Default::default()
-    }
-}
-
-fn s(v: &str) -> Value {
-    Value::StringValue(v.into())
-}
 
 fn trace_id(n: u8) -> Vec<u8> {
     // Leading zero bytes: Tempo's hex trace ids drop leading zeros.
@@ -118,11 +107,6 @@ fn fixture() -> Vec<ResourceSpans> {
 }
 
 async fn app() -> App {
-    let store = Store::memory();
-    let w = TracesWriter::new(store.clone());
-    w.write(&TenantId::anonymous(), &fixture())
-        .await
-        .expect("write traces fixture");
     // Trace 1's root re-sent in another object: returned once.
     let t0 = T0_S * NS;
     let mut again = span(1, 1, None, "GET /users", t0, 100 * MS);
@@ -130,54 +114,27 @@ async fn app() -> App {
         kv("http.method", s("GET")),
         kv("http.status_code", Value::IntValue(200)),
     ];
-    w.write(&TenantId::anonymous(), &[resource("api", vec![again])])
-        .await
-        .expect("write duplicate");
-    w.write(
-        &TenantId::new("other").unwrap(),
-        &[resource(
-            "other-svc",
-            vec![span(9, 1, None, "other", T0_S * NS, MS)],
-        )],
-    )
+    let other = span(9, 1, None, "other", T0_S * NS, MS);
+    traces_app(vec![
+        (TenantId::anonymous(), fixture()),
+        (TenantId::anonymous(), vec![resource("api", vec![again])]),
+        (
+            TenantId::new("other").unwrap(),
+            vec![resource("other-svc", vec![other])],
+        ),
+    ])
     .await
-    .expect("write other tenant");
-    App::new(store, AuthConfig::disabled(), QueryConfig::default())
-}
-
-async fn get(app: &App, uri: &str) -> (u16, String, Bytes) {
-    let r = app
-        .handle(Request::get(uri).body(Bytes::new()).unwrap())
-        .await;
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (r.status().as_u16(), ct, r.into_body())
 }
 
 /// The body without its `metrics` member (byte counts depend on the Parquet encoding).
 async fn get_json(app: &App, uri: &str) -> Json {
-    let (status, ct, body) = get(app, uri).await;
-    let text = String::from_utf8_lossy(&body);
-    assert_eq!(status, 200, "{uri}: {text}");
-    assert_eq!(ct, "application/json", "{uri}");
-    let mut v: Json =
-        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {text}"));
+    let mut v = common::tempo::get_json(app, uri).await;
     let m = v
         .as_object_mut()
         .and_then(|o| o.remove("metrics"))
-        .unwrap_or_else(|| panic!("{uri}: no metrics: {text}"));
+        .unwrap_or_else(|| panic!("{uri}: no metrics: {v}"));
     assert!(m.is_object(), "{uri}: {m}");
     v
-}
-
-async fn get_error(app: &App, uri: &str) -> (u16, String) {
-    let (status, ct, body) = get(app, uri).await;
-    assert!(ct.starts_with("text/plain"), "{uri}: {ct}");
-    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn enc(q: &str) -> String {
@@ -262,28 +219,23 @@ async fn tags_search() {
             .map(|a| a.len()),
         Some(1)
     );
-    let r = app
-        .handle(
-            Request::get(format!("/api/search?{WINDOW}&tags="))
-                .header("X-Scope-OrgID", "other")
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await;
-    let v: Json = serde_json::from_slice(r.body()).unwrap();
+    let uri = format!("/api/search?{WINDOW}&tags=");
+    let v = get_with(&app, &uri, &[("X-Scope-OrgID", "other")])
+        .await
+        .json();
     assert_eq!(v["traces"][0]["rootServiceName"], "other-svc");
 }
 
 #[tokio::test]
 async fn raw_body_and_metrics() {
     let app = app().await;
-    let (status, _, body) = get(
+    let r = get(
         &app,
         &format!("/api/search?{WINDOW}&tags=db.system%3Dpostgres"),
     )
     .await;
-    assert_eq!(status, 200);
-    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
     let want = concat!(
         r#"{"traces":[{"traceID":"100000000000001","rootServiceName":"api","#,
         r#""rootTraceName":"GET /users","startTimeUnixNano":"1700000000000000000","#,

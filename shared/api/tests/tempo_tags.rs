@@ -2,14 +2,13 @@
 //! `/api/search/tag/<t>/values`, `/api/v2/search/tag/<t>/values` over spans written with
 //! `TracesWriter` on `memory://`; exact JSON bodies, windows, `scope`, `q`, `limit`, errors.
 
-use bytes::Bytes;
-use http::Request;
-use lakewatch_api::{App, QueryConfig};
+mod common;
+
+use common::get_with;
+use common::tempo::{get_error, get_json, kv, s, traces_app};
+use lakewatch_api::App;
 use lakewatch_model::TenantId;
-use lakewatch_storage::{AuthConfig, Store, TracesWriter};
-use opentelemetry_proto::tonic::common::v1::{
-    any_value::Value, AnyValue, InstrumentationScope, KeyValue,
-};
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, InstrumentationScope};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{
     span, status, ResourceSpans, ScopeSpans, Span, Status,
@@ -21,18 +20,6 @@ const T0_S: u64 = 1_700_000_000;
 const NS: u64 = 1_000_000_000;
 /// The window holding trace A only.
 const WINDOW: &str = "start=1699999990&end=1700000100";
-
-fn kv(k: &str, v: Value) -> KeyValue {
-    KeyValue {
-        key: k.into(),
-        value: Some(AnyValue { value: Some(v) }),
-        ..Default::default()
-    }
-}
-
-fn s(v: &str) -> Value {
-    Value::StringValue(v.into())
-}
 
 fn span(trace: u8, id: u8, parent: Option<u8>, name: &str, start_ns: u64) -> Span {
     Span {
@@ -110,48 +97,15 @@ fn fixture() -> Vec<ResourceSpans> {
 }
 
 async fn app() -> App {
-    let store = Store::memory();
-    let w = TracesWriter::new(store.clone());
-    w.write(&TenantId::anonymous(), &fixture())
-        .await
-        .expect("write traces fixture");
-    w.write(
-        &TenantId::new("other").unwrap(),
-        &[resource(
-            "other-svc",
-            vec![span(1, 7, None, "other", T0_S * NS)],
-        )],
-    )
+    let other = span(1, 7, None, "other", T0_S * NS);
+    traces_app(vec![
+        (TenantId::anonymous(), fixture()),
+        (
+            TenantId::new("other").unwrap(),
+            vec![resource("other-svc", vec![other])],
+        ),
+    ])
     .await
-    .expect("write other tenant");
-    App::new(store, AuthConfig::disabled(), QueryConfig::default())
-}
-
-async fn get(app: &App, uri: &str) -> (u16, String, Bytes) {
-    let r = app
-        .handle(Request::get(uri).body(Bytes::new()).unwrap())
-        .await;
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (r.status().as_u16(), ct, r.into_body())
-}
-
-async fn get_json(app: &App, uri: &str) -> Json {
-    let (status, ct, body) = get(app, uri).await;
-    let text = String::from_utf8_lossy(&body);
-    assert_eq!(status, 200, "{uri}: {text}");
-    assert_eq!(ct, "application/json", "{uri}");
-    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {text}"))
-}
-
-async fn get_error(app: &App, uri: &str) -> (u16, String) {
-    let (status, ct, body) = get(app, uri).await;
-    assert!(ct.starts_with("text/plain"), "{uri}: {ct}");
-    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn intrinsics() -> Json {
@@ -217,16 +171,11 @@ async fn tags_v1() {
         json!({"tagNames": []})
     );
     // Tenants are separate.
-    let r = app
-        .handle(
-            Request::get(format!("/api/search/tag/service.name/values?{WINDOW}"))
-                .header("X-Scope-OrgID", "other")
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await;
+    let uri = format!("/api/search/tag/service.name/values?{WINDOW}");
     assert_eq!(
-        serde_json::from_slice::<Json>(r.body()).unwrap(),
+        get_with(&app, &uri, &[("X-Scope-OrgID", "other")])
+            .await
+            .json(),
         json!({"tagValues": ["other-svc"]})
     );
 }
@@ -444,19 +393,15 @@ async fn tag_values_v2() {
 
 #[tokio::test]
 async fn default_window_is_the_last_hour() {
-    let store = Store::memory();
     let now = chrono::Utc::now().timestamp_nanos_opt().unwrap() as u64;
-    TracesWriter::new(store.clone())
-        .write(
-            &TenantId::anonymous(),
-            &[
-                resource("recent", vec![span(3, 1, None, "a", now - 300 * NS)]),
-                resource("old", vec![span(4, 1, None, "b", now - 7200 * NS)]),
-            ],
-        )
-        .await
-        .unwrap();
-    let app = App::new(store, AuthConfig::disabled(), QueryConfig::default());
+    let app = traces_app(vec![(
+        TenantId::anonymous(),
+        vec![
+            resource("recent", vec![span(3, 1, None, "a", now - 300 * NS)]),
+            resource("old", vec![span(4, 1, None, "b", now - 7200 * NS)]),
+        ],
+    )])
+    .await;
     assert_eq!(
         get_json(&app, "/api/search/tag/service.name/values").await,
         json!({"tagValues": ["recent"]})

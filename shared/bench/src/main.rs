@@ -14,7 +14,6 @@
 //! See docs/benchmarks.md for the method and the recorded results.
 
 mod compare;
-mod counting;
 mod cpu;
 mod gen;
 mod ingest;

@@ -154,11 +154,16 @@ impl Env {
     async fn samples(&self, name: &str, want: &[(&str, &str)]) -> Vec<(i64, f64)> {
         let s = self.series(name, want).await;
         assert_eq!(s.len(), 1, "{name}{want:?}: {s:#?}");
-        s[0].samples
-            .iter()
-            .map(|x| (x.timestamp_ms, x.value))
-            .collect()
+        points(&s[0])
     }
+}
+
+/// `(timestamp ms, value)` of `s`'s samples.
+fn points(s: &TimeSeries) -> Vec<(i64, f64)> {
+    s.samples
+        .iter()
+        .map(|x| (x.timestamp_ms, x.value))
+        .collect()
 }
 
 async fn assert_trace_stored(store: &Store, trace: u8) {
@@ -173,6 +178,15 @@ async fn assert_trace_stored(store: &Store, trace: u8) {
         .map(|s| s.spans.len())
         .sum();
     assert_eq!(n, 3);
+}
+
+/// One internal span of service `other` in trace `trace`: an export that only advances the
+/// generator's clock (no span metrics of the tested services, no edges).
+fn unrelated(trace: u8) -> Vec<ResourceSpans> {
+    vec![resource(
+        "other",
+        vec![span(sp(trace, 1, None, "x", SpanKind::Internal, 1))],
+    )]
 }
 
 fn frontend_backend(trace: u8) -> Vec<ResourceSpans> {
@@ -426,24 +440,10 @@ async fn virtual_nodes_database_and_messaging_edges() {
     // The root server span and the peer.service client wait; 3 s later nothing expired yet.
     assert_eq!(e.ctx.generator.pending_edges(&TenantId::anonymous()), 2);
     e.push_at(T + 3_000, vec![]).await; // empty export: no processing at all
-    e.push_at(
-        T + 3_000,
-        vec![resource(
-            "other",
-            vec![span(sp(2, 1, None, "x", SpanKind::Internal, 1))],
-        )],
-    )
-    .await;
+    e.push_at(T + 3_000, unrelated(2)).await;
     assert_eq!(e.ctx.generator.pending_edges(&TenantId::anonymous()), 2);
     // After the 10 s wait, the next request turns them into virtual-node edges.
-    e.push_at(
-        T + 10_000,
-        vec![resource(
-            "other",
-            vec![span(sp(3, 1, None, "x", SpanKind::Internal, 1))],
-        )],
-    )
-    .await;
+    e.push_at(T + 10_000, unrelated(3)).await;
     assert_eq!(e.ctx.generator.pending_edges(&TenantId::anonymous()), 0);
     for (client, server) in [("user", "frontend"), ("frontend", "payments")] {
         let s = e
@@ -454,12 +454,7 @@ async fn virtual_nodes_database_and_messaging_edges() {
             .await;
         assert_eq!(s.len(), 1, "{client}->{server}");
         assert_eq!(s[0].labels.get("connection_type"), Some("virtual_node"));
-        let v: Vec<(i64, f64)> = s[0]
-            .samples
-            .iter()
-            .map(|x| (x.timestamp_ms, x.value))
-            .collect();
-        assert_eq!(v, vec![(T + 9_999, 0.0), (T + 10_000, 1.0)]);
+        assert_eq!(points(&s[0]), vec![(T + 9_999, 0.0), (T + 10_000, 1.0)]);
     }
 }
 
@@ -467,14 +462,8 @@ async fn virtual_nodes_database_and_messaging_edges() {
 async fn untouched_series_are_refreshed_every_15s() {
     let e = env();
     e.push_at(T, frontend_backend(1)).await;
-    let other = || {
-        vec![resource(
-            "other",
-            vec![span(sp(9, 1, None, "x", SpanKind::Internal, 1))],
-        )]
-    };
-    e.push_at(T + 10_000, other()).await;
-    e.push_at(T + 15_000, other()).await;
+    e.push_at(T + 10_000, unrelated(9)).await;
+    e.push_at(T + 15_000, unrelated(9)).await;
     assert_eq!(
         e.samples(
             "traces_spanmetrics_calls_total",

@@ -5,6 +5,7 @@
 //! - [`manifest`]: per tenant and signal, a numbered manifest log committed with `PutMode::Create`.
 //! - [`metrics`]: the metrics Parquet layout, [`MetricsWriter`] (ingest) and [`MetricsReader`] (query).
 //! - [`compact`]: the compactor (L0 → L1 → L2, dedupe, retention, garbage collection).
+//! - [`counting`]: [`CountingStore`], a wrapper counting object reads (tests, benchmarks).
 //!
 //! Times are milliseconds since the Unix epoch (`i64`) throughout, as in Prometheus.
 //! The key layout and Parquet schema are documented in `docs/storage.md` and
@@ -13,6 +14,7 @@
 pub mod auth;
 pub mod compact;
 pub mod config;
+pub mod counting;
 pub mod error;
 pub mod keys;
 pub mod logs;
@@ -23,6 +25,7 @@ pub mod traces;
 
 pub use auth::{resolve_tenant, resolve_tenants, AuthConfig, AuthError};
 pub use compact::{CompactionOptions, CompactionStats};
+pub use counting::CountingStore;
 pub use error::StorageError;
 pub use logs::{LineProjection, LogSelect, LogsReader, LogsWriteReceipt, LogsWriter, StreamStats};
 pub use manifest::{Manifest, ManifestLog, ObjectEntry};

@@ -179,7 +179,7 @@ async fn roundtrip_metadata_unicode_many_streams() {
 
 #[tokio::test]
 async fn pruning_by_time_matchers_and_line_filters() {
-    let counting = Arc::new(common::counting::Counting::new(Arc::new(
+    let counting = Arc::new(lakewatch_storage::CountingStore::new(Arc::new(
         object_store::memory::InMemory::new(),
     )));
     let store = Store::new(counting.clone(), "");
@@ -215,16 +215,16 @@ async fn pruning_by_time_matchers_and_line_filters() {
     };
     // Warm footers, then count object reads for a range holding only the first object.
     r.select(&t, &all(vec![])).await.unwrap();
-    counting.reset();
+    counting.take();
     let got = r
         .select(&t, &q(vec![], T0, T0 + 3600 * S, vec![]))
         .await
         .unwrap();
-    let (gets_one, _) = counting.reset();
+    let (gets_one, _) = counting.take();
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(|s| s.labels.get("tag") == Some("early")));
     r.select(&t, &all(vec![])).await.unwrap();
-    let (gets_all, _) = counting.reset();
+    let (gets_all, _) = counting.take();
     assert!(
         gets_one < gets_all,
         "the late object is skipped: {gets_one} vs {gets_all} GETs"
@@ -463,7 +463,7 @@ async fn compaction_splits_windows_and_applies_retention() {
 
 #[tokio::test]
 async fn page_index_skips_pages_outside_the_range() {
-    let counting = Arc::new(common::counting::Counting::new(Arc::new(
+    let counting = Arc::new(lakewatch_storage::CountingStore::new(Arc::new(
         object_store::memory::InMemory::new(),
     )));
     let store = Store::new(counting.clone(), "");
@@ -496,9 +496,9 @@ async fn page_index_skips_pages_outside_the_range() {
     .await
     .unwrap();
     r.select(&t, &all(vec![])).await.unwrap();
-    counting.reset();
+    counting.take();
     let full = r.select(&t, &all(vec![])).await.unwrap();
-    let (_, bytes_all) = counting.reset();
+    let (_, bytes_all) = counting.take();
     assert_eq!(full, streams);
     // Brute-force comparison on ranges, including ones cutting through pages.
     for (a, b) in [
@@ -522,7 +522,7 @@ async fn page_index_skips_pages_outside_the_range() {
             )
             .await
             .unwrap();
-        let (_, bytes) = counting.reset();
+        let (_, bytes) = counting.take();
         let want: Vec<LogEntry> = streams[1]
             .entries
             .iter()

@@ -18,7 +18,9 @@ const STEPS: usize = 720; // 3 h at 15 s
 const STEP_MS: i64 = 15_000;
 
 async fn measure(name: &str, data: Vec<TimeSeries>) -> f64 {
-    let counting = Arc::new(common::counting::Counting::new(Arc::new(InMemory::new())));
+    let counting = Arc::new(lakewatch_storage::CountingStore::new(Arc::new(
+        InMemory::new(),
+    )));
     let store = Store::new(counting.clone(), "");
     let tenant = TenantId::new("size").unwrap();
     let samples = (SERIES * STEPS) as f64;
@@ -116,11 +118,11 @@ async fn measure(name: &str, data: Vec<TimeSeries>) -> f64 {
         .collect();
     lakewatch_storage::metrics::object_reader::clear_footer_cache();
     for pass in ["cold", "warm"] {
-        counting.reset();
+        counting.take();
         let t = Instant::now();
         let got = reader.select(&tenant, &sel, mint, maxt).await.unwrap();
         let el = t.elapsed();
-        let (gets, bytes) = counting.reset();
+        let (gets, bytes) = counting.take();
         assert_eq!(got.len(), 50);
         assert_eq!(
             got.iter().map(|s| s.samples.len()).sum::<usize>(),

@@ -3,6 +3,7 @@
 //! are quoted only when needed, durations use the largest exact unit (`1500ms`, `2h`).
 
 use crate::ast::*;
+use crate::eval::value::{kind_name, status_name};
 use crate::lexer::is_attribute_char;
 use std::fmt::{self, Display, Formatter, Write};
 
@@ -200,6 +201,19 @@ impl Display for Aggregate {
     }
 }
 
+impl Display for FieldOp {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldOp::Arith(a) => write!(f, "{a}"),
+            FieldOp::Cmp(c) => write!(f, "{c}"),
+            FieldOp::Regex => f.write_str("=~"),
+            FieldOp::NotRegex => f.write_str("!~"),
+            FieldOp::And => f.write_str("&&"),
+            FieldOp::Or => f.write_str("||"),
+        }
+    }
+}
+
 /// Field-expression operand: leaves bare, everything else in parentheses (as Tempo).
 struct Wrap<'a>(&'a FieldExpr);
 
@@ -218,15 +232,7 @@ impl Display for FieldExpr {
             FieldExpr::Static(s) => write!(f, "{s}"),
             FieldExpr::Attribute(a) => write!(f, "{a}"),
             FieldExpr::Binary { op, lhs, rhs } => {
-                let o = match op {
-                    FieldOp::Arith(a) => a.to_string(),
-                    FieldOp::Cmp(c) => c.to_string(),
-                    FieldOp::Regex => "=~".into(),
-                    FieldOp::NotRegex => "!~".into(),
-                    FieldOp::And => "&&".into(),
-                    FieldOp::Or => "||".into(),
-                };
-                write!(f, "{} {o} {}", Wrap(lhs), Wrap(rhs))
+                write!(f, "{} {op} {}", Wrap(lhs), Wrap(rhs))
             }
             FieldExpr::Unary { op, expr } => match op {
                 UnaryOp::Neg => write!(f, "-{}", Wrap(expr)),
@@ -306,19 +312,8 @@ impl Display for Static {
             Static::Float(v) => f.write_str(&float(*v)),
             Static::Bool(b) => write!(f, "{b}"),
             Static::Duration(d) => f.write_str(&duration(*d)),
-            Static::Status(s) => f.write_str(match s {
-                Status::Error => "error",
-                Status::Ok => "ok",
-                Status::Unset => "unset",
-            }),
-            Static::Kind(k) => f.write_str(match k {
-                Kind::Unspecified => "unspecified",
-                Kind::Internal => "internal",
-                Kind::Server => "server",
-                Kind::Client => "client",
-                Kind::Producer => "producer",
-                Kind::Consumer => "consumer",
-            }),
+            Static::Status(s) => f.write_str(status_name(*s)),
+            Static::Kind(k) => f.write_str(kind_name(*k)),
         }
     }
 }

@@ -12,6 +12,8 @@
 //! `T1:[span,span]` optionally followed by `{key=value;…}` spanset attributes, separated by
 //! spaces. Values print as Tempo's `EncodeToString(false)` (durations as Go durations).
 
+mod common;
+
 use lakewatch_storage::traces::record::{ResourceInfo, ScopeInfo};
 use lakewatch_storage::traces::SpanRecord;
 use lakewatch_traceql::eval::{SpansQuery, TraceView};
@@ -95,6 +97,10 @@ fn sid(t: u8, n: u8) -> Vec<u8> {
     vec![0, 0, 0, 0, 0, t, 0, n]
 }
 
+/// One fixture span: ids are small integers within trace `t` (see [`sid`]), times in ms from
+/// [`BASE`]. Status defaults to unset, attributes, events and links to none, and resource and
+/// scope to those of the trace (see [`records`]).
+#[derive(Default)]
 struct SpanSpec {
     id: u8,
     parent: Option<u8>,
@@ -104,43 +110,51 @@ struct SpanSpec {
     dur_ms: u64,
     status: (i32, &'static str),
     attrs: Vec<(&'static str, V)>,
+    events: Vec<Event>,
+    links: Vec<Link>,
+    origin: Option<(Arc<ResourceInfo>, Arc<ScopeInfo>)>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sp(
-    id: u8,
-    parent: Option<u8>,
-    name: &'static str,
-    kind: i32,
-    start_ms: u64,
-    dur_ms: u64,
-    status: (i32, &'static str),
-    attrs: Vec<(&'static str, V)>,
-) -> SpanSpec {
+fn sp(id: u8, parent: Option<u8>, name: &'static str, kind: i32, ms: (u64, u64)) -> SpanSpec {
     SpanSpec {
         id,
         parent,
         name,
         kind,
-        start_ms,
-        dur_ms,
-        status,
-        attrs,
+        start_ms: ms.0,
+        dur_ms: ms.1,
+        ..Default::default()
     }
 }
 
-fn record(
-    t: u8,
-    res: &Arc<ResourceInfo>,
-    sc: &Arc<ScopeInfo>,
-    s: SpanSpec,
-    events: Vec<Event>,
-    links: Vec<Link>,
-) -> SpanRecord {
+impl SpanSpec {
+    fn status(self, status: (i32, &'static str)) -> Self {
+        SpanSpec { status, ..self }
+    }
+    fn attrs(self, attrs: Vec<(&'static str, V)>) -> Self {
+        SpanSpec { attrs, ..self }
+    }
+    fn events(self, events: Vec<Event>) -> Self {
+        SpanSpec { events, ..self }
+    }
+    fn links(self, links: Vec<Link>) -> Self {
+        SpanSpec { links, ..self }
+    }
+    /// Resource and scope other than the trace's.
+    fn on(self, res: &Arc<ResourceInfo>, sc: &Arc<ScopeInfo>) -> Self {
+        SpanSpec {
+            origin: Some((res.clone(), sc.clone())),
+            ..self
+        }
+    }
+}
+
+fn record(t: u8, res: &Arc<ResourceInfo>, sc: &Arc<ScopeInfo>, s: SpanSpec) -> SpanRecord {
+    let (resource, scope) = s.origin.unwrap_or_else(|| (res.clone(), sc.clone()));
     SpanRecord {
         trace_id: tid(t),
-        resource: res.clone(),
-        scope: sc.clone(),
+        resource,
+        scope,
         span: Span {
             trace_id: tid(t).to_vec(),
             span_id: sid(t, s.id),
@@ -150,8 +164,8 @@ fn record(
             start_time_unix_nano: BASE + s.start_ms * MS,
             end_time_unix_nano: BASE + (s.start_ms + s.dur_ms) * MS,
             attributes: kvs(&s.attrs),
-            events,
-            links,
+            events: s.events,
+            links: s.links,
             status: Some(Status {
                 message: s.status.1.into(),
                 code: s.status.0,
@@ -161,11 +175,29 @@ fn record(
     }
 }
 
+/// The spans of trace `t`, in order, from `res` and `sc` unless a span says otherwise.
+fn records(
+    t: u8,
+    res: &Arc<ResourceInfo>,
+    sc: &Arc<ScopeInfo>,
+    specs: Vec<SpanSpec>,
+) -> Vec<SpanRecord> {
+    specs.into_iter().map(|s| record(t, res, sc, s)).collect()
+}
+
+fn event(ms: u64, name: &str, attrs: &[(&str, V)]) -> Event {
+    Event {
+        time_unix_nano: BASE + ms * MS,
+        name: name.into(),
+        attributes: kvs(attrs),
+        dropped_attributes_count: 0,
+    }
+}
+
 const SERVER: i32 = 2;
 const CLIENT: i32 = 3;
 const INTERNAL: i32 = 1;
 const CONSUMER: i32 = 5;
-const UNSET: (i32, &str) = (0, "");
 const OK: (i32, &str) = (1, "");
 
 /// The fixture: four traces.
@@ -198,143 +230,58 @@ fn fixture() -> Vec<(String, TraceView)> {
     );
     let plain = scope("", "", &[]);
 
-    let mut t1 = vec![
-        record(
-            1,
-            &gw,
-            &gw_scope,
-            sp(
-                1,
-                None,
-                "POST /v1/chat",
-                SERVER,
-                0,
-                120,
-                UNSET,
-                vec![
-                    ("http.method", V::S("POST")),
-                    ("http.route", V::S("/v1/chat")),
-                    ("http.status_code", V::I(200)),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-        record(
-            1,
-            &gw,
-            &gw_scope,
-            sp(
-                2,
-                Some(1),
-                "redis GET",
-                CLIENT,
-                2,
-                2,
-                UNSET,
-                vec![("db.system", V::S("redis")), ("cache.hit", V::B(true))],
-            ),
-            vec![],
-            vec![],
-        ),
-        record(
-            1,
-            &gw,
-            &gw_scope,
-            sp(
-                3,
-                Some(1),
-                "chat gpt-4o",
-                CLIENT,
-                10,
-                100,
-                OK,
-                vec![
+    let t1 = records(
+        1,
+        &gw,
+        &gw_scope,
+        vec![
+            sp(1, None, "POST /v1/chat", SERVER, (0, 120)).attrs(vec![
+                ("http.method", V::S("POST")),
+                ("http.route", V::S("/v1/chat")),
+                ("http.status_code", V::I(200)),
+            ]),
+            sp(2, Some(1), "redis GET", CLIENT, (2, 2)).attrs(vec![
+                ("db.system", V::S("redis")),
+                ("cache.hit", V::B(true)),
+            ]),
+            sp(3, Some(1), "chat gpt-4o", CLIENT, (10, 100))
+                .status(OK)
+                .attrs(vec![
                     ("gen_ai.system", V::S("openai")),
                     ("gen_ai.request.model", V::S("gpt-4o")),
                     ("gen_ai.usage.input_tokens", V::I(120)),
                     ("gen_ai.usage.output_tokens", V::I(80)),
                     ("gen_ai.request.temperature", V::F(0.2)),
                     ("gen_ai.response.finish_reasons", V::A(vec![V::S("stop")])),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-    ];
-    t1.push(record(
-        1,
-        &prov,
-        &plain,
-        sp(
-            4,
-            Some(3),
-            "POST /openai",
-            SERVER,
-            12,
-            95,
-            UNSET,
-            vec![
-                ("http.status_code", V::I(200)),
-                ("retry.attempts", V::A(vec![V::I(1), V::I(2)])),
-            ],
-        ),
-        vec![],
-        vec![],
-    ));
+                ]),
+            sp(4, Some(3), "POST /openai", SERVER, (12, 95))
+                .on(&prov, &plain)
+                .attrs(vec![
+                    ("http.status_code", V::I(200)),
+                    ("retry.attempts", V::A(vec![V::I(1), V::I(2)])),
+                ]),
+        ],
+    );
 
-    let t2 = vec![
-        record(
-            2,
-            &gw,
-            &gw_scope,
-            sp(
-                1,
-                None,
-                "POST /v1/chat",
-                SERVER,
-                0,
-                2500,
-                (2, "upstream failed"),
-                vec![
+    let t2 = records(
+        2,
+        &gw,
+        &gw_scope,
+        vec![
+            sp(1, None, "POST /v1/chat", SERVER, (0, 2500))
+                .status((2, "upstream failed"))
+                .attrs(vec![
                     ("http.method", V::S("POST")),
                     ("http.route", V::S("/v1/chat")),
                     ("http.status_code", V::I(502)),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-        record(
-            2,
-            &gw,
-            &gw_scope,
-            sp(
-                2,
-                Some(1),
-                "redis GET",
-                CLIENT,
-                1,
-                3,
-                UNSET,
-                vec![("db.system", V::S("redis")), ("cache.hit", V::B(false))],
-            ),
-            vec![],
-            vec![],
-        ),
-        record(
-            2,
-            &gw,
-            &gw_scope,
-            sp(
-                3,
-                Some(1),
-                "chat claude-3-opus",
-                CLIENT,
-                10,
-                2400,
-                (2, "rate limited"),
-                vec![
+                ]),
+            sp(2, Some(1), "redis GET", CLIENT, (1, 3)).attrs(vec![
+                ("db.system", V::S("redis")),
+                ("cache.hit", V::B(false)),
+            ]),
+            sp(3, Some(1), "chat claude-3-opus", CLIENT, (10, 2400))
+                .status((2, "rate limited"))
+                .attrs(vec![
                     ("gen_ai.system", V::S("anthropic")),
                     ("gen_ai.request.model", V::S("claude-3-opus")),
                     ("gen_ai.usage.input_tokens", V::I(300)),
@@ -342,161 +289,75 @@ fn fixture() -> Vec<(String, TraceView)> {
                         "gen_ai.response.finish_reasons",
                         V::A(vec![V::S("length"), V::S("stop")]),
                     ),
-                ],
-            ),
-            vec![
-                Event {
-                    time_unix_nano: BASE + 1010 * MS,
-                    name: "exception".into(),
-                    attributes: kvs(&[
-                        ("exception.message", V::S("rate limited")),
-                        ("exception.type", V::S("RateLimitError")),
-                    ]),
-                    dropped_attributes_count: 0,
-                },
-                Event {
-                    time_unix_nano: BASE + 2000 * MS,
-                    name: "retry".into(),
-                    attributes: kvs(&[("retry.count", V::I(1))]),
-                    dropped_attributes_count: 0,
-                },
-            ],
-            vec![],
-        ),
-        record(
-            2,
-            &gw,
-            &gw_scope,
-            sp(
-                4,
-                Some(1),
-                "chat claude-3-haiku",
-                CLIENT,
-                2420,
-                50,
-                OK,
-                vec![
+                ])
+                .events(vec![
+                    event(
+                        1010,
+                        "exception",
+                        &[
+                            ("exception.message", V::S("rate limited")),
+                            ("exception.type", V::S("RateLimitError")),
+                        ],
+                    ),
+                    event(2000, "retry", &[("retry.count", V::I(1))]),
+                ]),
+            sp(4, Some(1), "chat claude-3-haiku", CLIENT, (2420, 50))
+                .status(OK)
+                .attrs(vec![
                     ("gen_ai.system", V::S("anthropic")),
                     ("gen_ai.request.model", V::S("claude-3-haiku")),
                     ("gen_ai.usage.input_tokens", V::I(10)),
                     ("gen_ai.usage.output_tokens", V::I(5)),
                     ("gen_ai.request.temperature", V::F(1.0)),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-    ];
+                ]),
+        ],
+    );
 
-    let t3 = vec![
-        record(
-            3,
-            &billing,
-            &plain,
-            sp(
-                1,
-                None,
-                "GET /invoices",
-                SERVER,
-                0,
-                40,
-                UNSET,
-                vec![
-                    ("http.method", V::S("GET")),
-                    ("http.status_code", V::I(200)),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-        record(
-            3,
-            &billing,
-            &jdbc,
-            sp(
-                2,
-                Some(1),
-                "SELECT invoices",
-                CLIENT,
-                5,
-                30,
-                UNSET,
-                vec![("db.system", V::S("postgresql")), ("db.rows", V::I(42))],
-            ),
-            vec![],
-            vec![],
-        ),
-        record(
-            3,
-            &billing,
-            &plain,
-            sp(
-                3,
-                Some(1),
-                "render",
-                INTERNAL,
-                36,
-                3,
-                UNSET,
-                vec![
-                    ("sample.ratio", V::F(0.5)),
-                    ("service.name", V::S("renderer")),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-    ];
+    let t3 = records(
+        3,
+        &billing,
+        &plain,
+        vec![
+            sp(1, None, "GET /invoices", SERVER, (0, 40)).attrs(vec![
+                ("http.method", V::S("GET")),
+                ("http.status_code", V::I(200)),
+            ]),
+            sp(2, Some(1), "SELECT invoices", CLIENT, (5, 30))
+                .on(&billing, &jdbc)
+                .attrs(vec![
+                    ("db.system", V::S("postgresql")),
+                    ("db.rows", V::I(42)),
+                ]),
+            sp(3, Some(1), "render", INTERNAL, (36, 3)).attrs(vec![
+                ("sample.ratio", V::F(0.5)),
+                ("service.name", V::S("renderer")),
+            ]),
+        ],
+    );
 
-    let t4 = vec![
-        record(
-            4,
-            &worker,
-            &plain,
-            sp(
-                1,
-                Some(9),
-                "consume job",
-                CONSUMER,
-                0,
-                80,
-                UNSET,
-                vec![("http.status_code", V::S("500")), ("job.id", V::I(7))],
-            ),
-            vec![],
-            vec![Link {
-                trace_id: tid(1).to_vec(),
-                span_id: sid(1, 1),
-                attributes: kvs(&[("opentracing.ref_type", V::S("follows_from"))]),
-                ..Default::default()
-            }],
-        ),
-        record(
-            4,
-            &worker,
-            &plain,
-            sp(
-                2,
-                Some(1),
-                "chat gpt-4o-mini",
-                CLIENT,
-                5,
-                60,
-                UNSET,
-                vec![
-                    ("gen_ai.system", V::S("openai")),
-                    ("gen_ai.request.model", V::S("gpt-4o-mini")),
-                    ("gen_ai.usage.input_tokens", V::I(50)),
-                    ("gen_ai.usage.output_tokens", V::I(25)),
-                    ("gen_ai.request.temperature", V::F(0.7)),
-                ],
-            ),
-            vec![],
-            vec![],
-        ),
-    ];
+    let mut t4 = records(
+        4,
+        &worker,
+        &plain,
+        vec![
+            sp(1, Some(9), "consume job", CONSUMER, (0, 80))
+                .attrs(vec![("http.status_code", V::S("500")), ("job.id", V::I(7))])
+                .links(vec![Link {
+                    trace_id: tid(1).to_vec(),
+                    span_id: sid(1, 1),
+                    attributes: kvs(&[("opentracing.ref_type", V::S("follows_from"))]),
+                    ..Default::default()
+                }]),
+            sp(2, Some(1), "chat gpt-4o-mini", CLIENT, (5, 60)).attrs(vec![
+                ("gen_ai.system", V::S("openai")),
+                ("gen_ai.request.model", V::S("gpt-4o-mini")),
+                ("gen_ai.usage.input_tokens", V::I(50)),
+                ("gen_ai.usage.output_tokens", V::I(25)),
+                ("gen_ai.request.temperature", V::F(0.7)),
+            ]),
+        ],
+    );
     // A repeated span (re-sent batch) must be deduplicated.
-    let mut t4 = t4;
     t4.push(t4[1].clone());
 
     vec![
@@ -552,13 +413,7 @@ fn run(query: &str, traces: &[(String, TraceView)], with_attrs: bool) -> Result<
 #[test]
 fn eval_cases() {
     let traces = fixture();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/eval_cases");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("eval_cases dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    files.sort();
+    let files = common::case_files("eval_cases");
     let (mut total, mut failures) = (0, Vec::new());
     for f in &files {
         let text = std::fs::read_to_string(f).expect("read case file");
@@ -714,23 +569,9 @@ fn large_trace_timing() {
     let sc = scope("", "", &[]);
     let mut recs = Vec::new();
     for i in 0..20_000u32 {
-        let mut s = record(
-            9,
-            &res,
-            &sc,
-            sp(
-                0,
-                None,
-                "op",
-                CLIENT,
-                u64::from(i),
-                1,
-                UNSET,
-                vec![("k", V::S(if i % 2 == 0 { "even" } else { "odd" }))],
-            ),
-            vec![],
-            vec![],
-        );
+        let spec = sp(0, None, "op", CLIENT, (u64::from(i), 1))
+            .attrs(vec![("k", V::S(if i % 2 == 0 { "even" } else { "odd" }))]);
+        let mut s = record(9, &res, &sc, spec);
         s.span.span_id = i.to_be_bytes().to_vec();
         s.span.parent_span_id = if i == 0 {
             Vec::new()

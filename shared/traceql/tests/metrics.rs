@@ -10,6 +10,8 @@
 //! - `query <TraceQL>`: starts a case; then `series {label=value, …} ts:value …` (timestamp in
 //!   seconds, value a float, `NaN` or `2^x`) for every expected series, or `error <message>`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -330,13 +332,7 @@ fn check(case: &Case, traces: &[TraceView]) -> Result<(), String> {
 }
 
 fn load_cases() -> (Vec<Case>, BTreeMap<String, Vec<TraceView>>) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/metrics_cases");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("metrics_cases dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
+    let files = common::case_files("metrics_cases");
     let mut cases = Vec::new();
     let mut fixtures = BTreeMap::new();
     for path in files {

@@ -3,10 +3,10 @@
 //! exactly the spans the SDK finished (ids, parent links, names, kinds, status, times, typed
 //! attributes, events, resource service and scope).
 
-use super::checks::{ensure, Checks};
 use super::sent::Span;
 use super::tempo::{spans_from_jsonpb, spans_from_proto, Api, TempoTrace, TraceByIdResponse};
 use super::{Fixture, NS};
+use lakewatch_e2e::checks::{ensure, Checks};
 use prost::Message;
 
 const PROTOBUF: &str = "application/protobuf";

@@ -2,10 +2,10 @@
 //! `/api/metrics/query`) and the metrics-generator series written at ingest
 //! (`traces_spanmetrics_*`, `traces_service_graph_*`) read through PromQL `/api/v1/query`.
 
-use super::checks::{ensure, eventually, Checks};
 use super::sent::Span;
 use super::tempo::jsonpb_any_value;
 use super::{Fixture, TENANT};
+use lakewatch_e2e::checks::{ensure, eventually, Checks};
 use lakewatch_e2e::client::PromApi;
 use lakewatch_e2e::compare::{parse_value, values_equal};
 use serde_json::Value;

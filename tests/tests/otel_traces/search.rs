@@ -3,10 +3,10 @@
 //! matching spans in `spanSets`; plus the tags / minDuration / maxDuration search, `limit`
 //! and a malformed query.
 
-use super::checks::{ensure, Checks};
 use super::sent::Span;
 use super::tempo::{full_trace_id, jsonpb_any_value};
 use super::Fixture;
+use lakewatch_e2e::checks::{ensure, Checks};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,7 +1,7 @@
 //! What the OpenTelemetry Python SDK sent (`tests/python/otel_traces.py`), and the span model
 //! both the sent spans and the spans read back from Lakewatch are compared in.
 
-use lakewatch_e2e::pyclients::{python_dir, SCRIPT_TIMEOUT_SECS};
+use lakewatch_e2e::pyclients::run_json_script;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -165,27 +165,20 @@ pub fn run_client(
     n: usize,
     base_ns: u64,
 ) -> Result<Vec<Span>, String> {
-    let path = python_dir().join("otel_traces.py");
-    let out = Command::new("timeout")
-        .arg(SCRIPT_TIMEOUT_SECS.to_string())
-        .arg("python3")
-        .arg(&path)
-        .args([base, tenant, encoding, &n.to_string(), &base_ns.to_string()])
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(format!(
-            "otel_traces.py {encoding} exited with {}:\n{}\n{}",
-            out.status,
+    let args = [
+        base.to_string(),
+        tenant.to_string(),
+        encoding.to_string(),
+        n.to_string(),
+        base_ns.to_string(),
+    ];
+    let summary = run_json_script("otel_traces.py", &args, |status, stdout, stderr| {
+        format!(
+            "otel_traces.py {encoding} exited with {status}:\n{}\n{}",
             stdout.trim_end(),
             stderr.trim_end()
-        ));
-    }
-    let summary: Value = serde_json::from_str(stdout.trim())
-        .map_err(|e| format!("otel_traces.py: summary is not JSON ({e}); stderr:\n{stderr}"))?;
+        )
+    })?;
     let exports = summary["exports"].as_array().map_or(0, Vec::len);
     println!("otel_traces.py {encoding}: {exports} export requests, all SUCCESS");
     summary["spans"]

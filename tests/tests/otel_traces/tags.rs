@@ -2,8 +2,8 @@
 //! `/api/v2/search/tag/<scoped tag>/values` (typed, with `q`) and `/api/search/tag/<t>/values`
 //! must list exactly what the SDK sent.
 
-use super::checks::{ensure, Checks};
 use super::Fixture;
+use lakewatch_e2e::checks::{ensure, Checks};
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -4,12 +4,11 @@
 
 use super::sent::Span;
 use base64::Engine;
-use lakewatch_e2e::client::encode;
+use lakewatch_e2e::tenant_client::{Reply, TenantClient};
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, ResourceSpans};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// `tempopb.Trace` (`repeated ResourceSpans resourceSpans = 1`), declared here from Tempo's
 /// `tempo.proto` so the test decodes with its own types.
@@ -30,55 +29,15 @@ pub struct TraceByIdResponse {
     pub message: String,
 }
 
-/// One HTTP answer.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub content_type: String,
-    pub body: bytes::Bytes,
-}
-
-impl Reply {
-    /// The body as JSON. Errors: not JSON (the start of the body is included).
-    pub fn json(&self) -> Result<Value, String> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            format!(
-                "HTTP {}, not JSON ({e}): {}",
-                self.status,
-                String::from_utf8_lossy(&self.body[..self.body.len().min(300)])
-            )
-        })
-    }
-
-    /// The body as JSON when the status is 200. Errors: another status (with the body).
-    pub fn ok_json(&self) -> Result<Value, String> {
-        if self.status != 200 {
-            return Err(format!(
-                "HTTP {}: {}",
-                self.status,
-                String::from_utf8_lossy(&self.body[..self.body.len().min(500)])
-            ));
-        }
-        self.json()
-    }
-}
-
 /// Lakewatch at `base`, for one tenant (`X-Scope-OrgID`).
 pub struct Api {
-    base: String,
-    tenant: String,
-    http: reqwest::Client,
+    http: TenantClient,
 }
 
 impl Api {
     pub fn new(base: &str, tenant: &str) -> Self {
         Api {
-            base: base.trim_end_matches('/').to_string(),
-            tenant: tenant.to_string(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap_or_else(|e| panic!("HTTP client: {e}")),
+            http: TenantClient::new(base, tenant),
         }
     }
 
@@ -89,33 +48,8 @@ impl Api {
         params: &[(&str, String)],
         accept: Option<&str>,
     ) -> Result<Reply, String> {
-        let qs: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        let url = if qs.is_empty() {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}{path}?{}", self.base, qs.join("&"))
-        };
-        let mut req = self.http.get(&url).header("X-Scope-OrgID", &self.tenant);
-        if let Some(a) = accept {
-            req = req.header("Accept", a);
-        }
-        let resp = req.send().await.map_err(|e| format!("GET {url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let body = resp.bytes().await.map_err(|e| format!("GET {url}: {e}"))?;
-        Ok(Reply {
-            status,
-            content_type,
-            body,
-        })
+        let accept: Vec<(&str, &str)> = accept.map(|a| ("Accept", a)).into_iter().collect();
+        self.http.get(path, params, &accept).await
     }
 
     /// GET returning 200 JSON. Errors: transport, another status, not JSON.

@@ -1,4 +1,5 @@
-//! Shared fixtures: an `App` over a `memory://` store filled through `MetricsWriter`.
+//! Shared fixtures: an `App` over a `memory://` store filled through `MetricsWriter`, request
+//! helpers, and the Tempo tests' helpers in [`tempo`].
 #![allow(dead_code)]
 
 use bytes::Bytes;
@@ -9,6 +10,8 @@ use lakewatch_model::{
     TenantId, TimeSeries,
 };
 use lakewatch_storage::{AuthConfig, MetricsWriter, Store};
+
+pub mod tempo;
 
 pub fn series(pairs: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
     TimeSeries {
@@ -143,6 +146,13 @@ impl Resp {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+    /// The `content-type` header, `""` when absent.
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
 }
 
 pub async fn send(app: &App, req: Request<Bytes>) -> Resp {
@@ -156,7 +166,16 @@ pub async fn send(app: &App, req: Request<Bytes>) -> Resp {
 }
 
 pub async fn get(app: &App, uri: &str) -> Resp {
-    send(app, Request::get(uri).body(Bytes::new()).unwrap()).await
+    get_with(app, uri, &[]).await
+}
+
+/// GET with extra request headers (e.g. `X-Scope-OrgID`).
+pub async fn get_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut b = Request::get(uri);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    send(app, b.body(Bytes::new()).unwrap()).await
 }
 
 pub async fn post_form(app: &App, path: &str, body: &str) -> Resp {

@@ -17,10 +17,10 @@ pub mod report;
 pub mod rest;
 pub mod search;
 
-use crate::counting::CountingStore;
 use crate::{log, Args};
 use gen::{TracesGen, TracesSpec};
 use lakewatch_api::{App, QueryConfig};
+use lakewatch_storage::CountingStore;
 use lakewatch_storage::{AuthConfig, Store};
 use std::path::Path;
 use std::sync::Arc;

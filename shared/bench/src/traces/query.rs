@@ -4,10 +4,10 @@
 //! answer is checked: the trace's span count must be what was generated.
 
 use super::gen::TraceRef;
-use crate::counting::CountingStore;
 use crate::query::Timing;
 use crate::rng::Rng;
 use lakewatch_model::TenantId;
+use lakewatch_storage::CountingStore;
 use lakewatch_storage::{Store, TracesReader};
 use std::time::{Duration, Instant};
 

@@ -304,41 +304,31 @@ mod tests {
         Labels::from_pairs([(METRIC_NAME, name), ("a", "b")])
     }
 
+    /// `(timestamp ms, value)` of the first collected series.
+    fn first_points(c: &Collected) -> Vec<(i64, f64)> {
+        c.series[0]
+            .samples
+            .iter()
+            .map(|s| (s.timestamp_ms, s.value))
+            .collect()
+    }
+
     #[test]
     fn counter_new_series_gets_zero_then_cumulative() {
         let mut r = Registry::new(0);
         r.inc(key("c_total"), 2.0, 1000);
         let c = r.collect(1000, 0);
         assert_eq!(c.series.len(), 1);
-        let s: Vec<(i64, f64)> = c.series[0]
-            .samples
-            .iter()
-            .map(|s| (s.timestamp_ms, s.value))
-            .collect();
-        assert_eq!(s, vec![(999, 0.0), (1000, 2.0)]);
+        assert_eq!(first_points(&c), vec![(999, 0.0), (1000, 2.0)]);
         assert!(
             r.collect(1500, 0).series.is_empty(),
             "untouched series are not re-emitted"
         );
         r.inc(key("c_total"), 1.0, 2000);
-        let c = r.collect(2000, 0);
-        assert_eq!(
-            c.series[0].samples,
-            vec![Sample {
-                timestamp_ms: 2000,
-                value: 3.0
-            }]
-        );
+        assert_eq!(first_points(&r.collect(2000, 0)), vec![(2000, 3.0)]);
         // Refresh: untouched series last emitted >= refresh_ms ago are re-sent unchanged.
         assert!(r.collect(2999, 1000).series.is_empty());
-        let c = r.collect(3000, 1000);
-        assert_eq!(
-            c.series[0].samples,
-            vec![Sample {
-                timestamp_ms: 3000,
-                value: 3.0
-            }]
-        );
+        assert_eq!(first_points(&r.collect(3000, 1000)), vec![(3000, 3.0)]);
     }
 
     #[test]

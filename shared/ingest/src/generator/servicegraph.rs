@@ -77,6 +77,20 @@ impl Edge {
     fn complete(&self) -> bool {
         !self.client.is_empty() && !self.server.is_empty()
     }
+
+    /// What a client and a server span set alike: the connection type (`messaging_system` for
+    /// producer and consumer spans), failure and the peer node. Returns the span's duration
+    /// in seconds (the side's latency).
+    fn update_from(&mut self, span: &Span) -> f64 {
+        let messaging =
+            span.kind == SpanKind::Producer as i32 || span.kind == SpanKind::Consumer as i32;
+        self.connection_type = if messaging { "messaging_system" } else { "" };
+        self.failed |= failed(span);
+        if let Some(p) = peer_node(&span.attributes) {
+            self.peer_node = p;
+        }
+        duration_seconds(span.start_time_unix_nano, span.end_time_unix_nano)
+    }
 }
 
 /// Unpaired client/server span sides of one tenant, kept between requests of one process.
@@ -172,18 +186,8 @@ impl EdgeStore {
                     let key = (span.trace_id.clone(), span.span_id.clone());
                     self.upsert(reg, key, s, now_ms, |e| {
                         e.trace_id = span.trace_id.clone();
-                        e.connection_type = if span.kind == SpanKind::Producer as i32 {
-                            "messaging_system"
-                        } else {
-                            ""
-                        };
                         e.client = service.clone();
-                        e.client_latency =
-                            duration_seconds(span.start_time_unix_nano, span.end_time_unix_nano);
-                        e.failed |= failed(span);
-                        if let Some(p) = peer_node(&span.attributes) {
-                            e.peer_node = p;
-                        }
+                        e.client_latency = e.update_from(span);
                         if let Some(server) = database_server(res_attrs, &span.attributes) {
                             e.connection_type = "database";
                             e.server_latency = e.client_latency;
@@ -196,18 +200,8 @@ impl EdgeStore {
                         if span.parent_span_id.is_empty() {
                             e.trace_id = span.trace_id.clone();
                         }
-                        e.connection_type = if span.kind == SpanKind::Consumer as i32 {
-                            "messaging_system"
-                        } else {
-                            ""
-                        };
                         e.server = service.clone();
-                        e.server_latency =
-                            duration_seconds(span.start_time_unix_nano, span.end_time_unix_nano);
-                        e.failed |= failed(span);
-                        if let Some(p) = peer_node(&span.attributes) {
-                            e.peer_node = p;
-                        }
+                        e.server_latency = e.update_from(span);
                     });
                 }
             }

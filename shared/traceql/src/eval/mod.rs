@@ -67,27 +67,24 @@ impl SpansQuery {
                 ))
             }
         };
-        validate::validate_root(&expr)?;
-        let reported = pipeline::reported_attributes(&expr);
-        Ok(SpansQuery {
-            event_filters: pipeline::event_link_filters(&expr),
-            expr,
-            reported,
-            hints: query.hints.clone(),
-        })
+        Self::validated(expr, query.hints.clone())
     }
 
     /// Compiles one pipeline (e.g. the spanset part of a metrics query `{…} | … | rate()`).
     /// Errors: as [`SpansQuery::compile`].
     pub fn from_pipeline(pipeline: &Pipeline) -> Result<SpansQuery, EvalError> {
-        let expr = PipelineExpr::Pipeline(pipeline.clone());
+        Self::validated(PipelineExpr::Pipeline(pipeline.clone()), Vec::new())
+    }
+
+    /// Validates `expr` (Tempo's `validate()`) and precomputes what evaluation needs.
+    fn validated(expr: PipelineExpr, hints: Vec<Hint>) -> Result<SpansQuery, EvalError> {
         validate::validate_root(&expr)?;
         let reported = pipeline::reported_attributes(&expr);
         Ok(SpansQuery {
             event_filters: pipeline::event_link_filters(&expr),
             expr,
             reported,
-            hints: Vec::new(),
+            hints,
         })
     }
 

@@ -229,15 +229,7 @@ pub fn tempo_str(e: &FieldExpr) -> String {
         FieldExpr::Static(s) => super::value::Value::from_static(s).encode_to_string(true),
         FieldExpr::Attribute(a) => a.to_string(),
         FieldExpr::Binary { op, lhs, rhs } => {
-            let o = match op {
-                FieldOp::Arith(a) => a.to_string(),
-                FieldOp::Cmp(c) => c.to_string(),
-                FieldOp::Regex => "=~".into(),
-                FieldOp::NotRegex => "!~".into(),
-                FieldOp::And => "&&".into(),
-                FieldOp::Or => "||".into(),
-            };
-            format!("{} {o} {}", wrap(lhs), wrap(rhs))
+            format!("{} {op} {}", wrap(lhs), wrap(rhs))
         }
         FieldExpr::Unary { op, expr } => match op {
             UnaryOp::Neg => format!("-{}", wrap(expr)),

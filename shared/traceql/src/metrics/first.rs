@@ -28,6 +28,8 @@ use super::window::Window;
 use super::Exemplar;
 use crate::ast::{Attribute, Intrinsic, MetricsKind};
 use crate::eval::Value;
+// Kahan–Neumaier increment (Prometheus `kahanSumInc`): the new sum and compensation.
+use lakewatch_model::histogram::kahan_inc;
 
 /// A first-stage function (everything but `compare`, see [`super::compare`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -123,19 +125,6 @@ struct Cell {
     v: f64,
     comp: f64,
     weight: f64,
-}
-
-/// Kahan–Babuška increment (Prometheus' `kahanSumInc`): returns the new sum and compensation.
-fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
-    let t = sum + inc;
-    let c = if t.is_infinite() {
-        0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
-    } else {
-        c + ((inc - t) + sum)
-    };
-    (t, c)
 }
 
 impl Cell {

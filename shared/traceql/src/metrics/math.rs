@@ -24,17 +24,6 @@ pub fn arith(op: ArithOp, l: f64, r: f64) -> f64 {
     }
 }
 
-fn op_str(op: ArithOp) -> &'static str {
-    match op {
-        ArithOp::Add => "+",
-        ArithOp::Sub => "-",
-        ArithOp::Mul => "*",
-        ArithOp::Div => "/",
-        ArithOp::Mod => "%",
-        ArithOp::Pow => "^",
-    }
-}
-
 /// Series `op` series.
 pub fn binary(op: ArithOp, lhs: &SeriesSet, rhs: &SeriesSet) -> SeriesSet {
     let empty = String::new();
@@ -95,7 +84,7 @@ fn merge_labels(op: ArithOp, l: &Labels, r: &Labels) -> Labels {
     }
     match (name_of(l), name_of(r)) {
         (Some(a), Some(b)) => {
-            let combined = format!("({a} {} {b})", op_str(op));
+            let combined = format!("({a} {op} {b})");
             for (n, v) in out.iter_mut() {
                 if n == NAME_LABEL {
                     *v = Value::Str(combined.clone());

@@ -1,7 +1,8 @@
-//! An `ObjectStore` wrapper counting object reads (GET requests and bytes), to report the
-//! "object reads per query" figure of DESIGN §9. Ranged reads are counted as the requests the
-//! default `get_ranges` would issue (ranges closer than 1 MiB coalesced), which is what an S3
-//! backend does.
+//! [`CountingStore`]: a measuring `ObjectStore` wrapper that counts object reads (GET requests
+//! and bytes), for the "object reads per query" figure of DESIGN §9 in tests and benchmarks.
+//! Ranged reads are counted as the requests the default `get_ranges` would issue (ranges closer
+//! than 1 MiB coalesced), which is what an S3 backend does. Writes, lists, copies and deletes are
+//! forwarded uncounted.
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -18,7 +19,8 @@ use std::sync::Arc;
 /// Coalescing distance of `object_store`'s default `get_ranges` (1 MiB).
 const COALESCE: u64 = 1024 * 1024;
 
-/// Counts GETs (and bytes read) passing through to `inner`; everything else is forwarded.
+/// Counts GET requests and bytes read (payload bytes, not headers) passing through to
+/// `inner`; everything else is forwarded. Counters are shared by all clones of the `Arc`.
 #[derive(Debug)]
 pub struct CountingStore {
     inner: Arc<dyn ObjectStore>,
@@ -27,6 +29,7 @@ pub struct CountingStore {
 }
 
 impl CountingStore {
+    /// Wraps `inner`; both counters start at zero.
     pub fn new(inner: Arc<dyn ObjectStore>) -> Self {
         CountingStore {
             inner,

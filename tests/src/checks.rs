@@ -1,4 +1,5 @@
-//! Named checks, printed as they run and summed up at the end of a test.
+//! Named checks of the client end-to-end tests (Loki clients, OpenTelemetry SDK traces),
+//! printed as they run and summed up at the end of a test.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
