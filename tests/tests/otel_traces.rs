@@ -89,6 +89,10 @@ async fn setup(label: &str) -> Option<Fixture> {
     );
     let store = TempDir::new(label).expect("temp dir");
     let url = format!("file://{}", store.path().display());
+    // The SDK runs send traces timed 3–4 minutes in the past: widen Tempo's 30 s
+    // `metrics_ingestion_time_range_slack` so they still feed span metrics (every test of this
+    // binary sets the same value before its server starts).
+    std::env::set_var("LAKEWATCH_TRACES_GENERATOR_INGESTION_SLACK_MS", "3600000");
     let server = start_lakewatch(&url).await;
     let base = server.base_url();
     let now = now_ns();

@@ -96,13 +96,12 @@ fn trace(t: u8) -> Vec<ResourceSpans> {
 }
 
 /// An ingest context (a Lambda instance named `instance`) over `store` whose span-metrics
-/// generator reads the time (ms) from `clock`.
+/// generator reads the time (ms) from `clock`. No ingestion slack: the fixture spans keep
+/// their times while the clock moves minutes ahead.
 fn ingest_context(store: &Store, instance: &str, clock: Clock) -> IngestContext {
-    let mut ctx = IngestContext::new(
-        store.clone(),
-        AuthConfig::disabled(),
-        IngestLimits::default(),
-    );
+    let mut limits = IngestLimits::default();
+    limits.traces.generator_ingestion_slack_ms = 0;
+    let mut ctx = IngestContext::new(store.clone(), AuthConfig::disabled(), limits);
     ctx.generator = Arc::new(Generator::new().with_instance(instance).with_clock(clock));
     ctx
 }

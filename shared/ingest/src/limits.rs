@@ -73,6 +73,11 @@ pub struct TracesLimits {
     /// is this many **ms** old (`LAKEWATCH_TRACES_GENERATOR_REFRESH_MS`, default 15 000 =
     /// Tempo's `collection_interval`; 0 = write touched series only).
     pub generator_refresh_ms: i64,
+    /// Spans whose end time is more than this many **ms** before or after the request's
+    /// wall-clock time do not feed span metrics and service graphs
+    /// (`LAKEWATCH_TRACES_GENERATOR_INGESTION_SLACK_MS`, default 30 000 = Tempo's
+    /// `metrics_ingestion_time_range_slack`; 0 = no filter). They are stored all the same.
+    pub generator_ingestion_slack_ms: i64,
 }
 
 impl Default for TracesLimits {
@@ -85,6 +90,7 @@ impl Default for TracesLimits {
             service_graphs_max_items: crate::generator::servicegraph::DEFAULT_MAX_ITEMS,
             generator_max_series: 50_000,
             generator_refresh_ms: 15_000,
+            generator_ingestion_slack_ms: 30_000,
         }
     }
 }
@@ -335,6 +341,12 @@ impl IngestLimits {
             &get,
             "LAKEWATCH_TRACES_GENERATOR_REFRESH_MS",
             &mut l.traces.generator_refresh_ms,
+            &mut warnings,
+        );
+        num(
+            &get,
+            "LAKEWATCH_TRACES_GENERATOR_INGESTION_SLACK_MS",
+            &mut l.traces.generator_ingestion_slack_ms,
             &mut warnings,
         );
         (l, warnings)

@@ -123,8 +123,12 @@ fn env_with(limits: IngestLimits) -> Env {
     Env { ctx, store, clock }
 }
 
+/// Default limits without the ingestion slack: every fixture span carries time `T` while the
+/// fake clock moves minutes ahead (the slack has its own test below).
 fn env() -> Env {
-    env_with(IngestLimits::default())
+    let mut limits = IngestLimits::default();
+    limits.traces.generator_ingestion_slack_ms = 0;
+    env_with(limits)
 }
 
 impl Env {
@@ -548,4 +552,30 @@ async fn metrics_write_failure_keeps_the_export_successful() {
         .await,
         vec![(T + 999, 0.0), (T + 1_000, 2.0)]
     );
+}
+
+/// As Tempo's `metrics_ingestion_time_range_slack` (30 s): spans that ended more than 30 s
+/// before (or after) the export's arrival are stored but feed no span metrics or edges.
+#[tokio::test]
+async fn spans_outside_the_ingestion_slack_feed_no_metrics() {
+    let e = env_with(IngestLimits::default());
+    // Trace 1 ends 250 ms after T: inside the slack at T + 30 s, outside at T + 31 s.
+    e.push_at(T + 30_000, frontend_backend(1)).await;
+    e.push_at(T + 31_000, frontend_backend(2)).await;
+    assert_trace_stored(&e.store, 2).await;
+    let got = e
+        .samples(
+            "traces_spanmetrics_calls_total",
+            &[("span_name", "GET /api")],
+        )
+        .await;
+    // Initial zero, trace 1, and the unchanged value re-sent with the second export at most.
+    assert!(got.iter().all(|(_, v)| *v <= 1.0), "{got:?}");
+    assert_eq!(got.last().map(|p| p.1), Some(1.0), "{got:?}");
+    let edges = e.series("traces_service_graph_request_total", &[]).await;
+    let total: f64 = edges
+        .iter()
+        .filter_map(|s| s.samples.last().map(|x| x.value))
+        .sum();
+    assert_eq!(total, 1.0, "only trace 1's edge: {edges:#?}");
 }

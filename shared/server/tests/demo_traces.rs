@@ -144,7 +144,12 @@ fn check_trace(record: &RequestRecord, stored: &[ResourceSpans]) -> (Span, Span,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_traces_match_logs_and_exemplars() {
     refused_traces_do_not_stop_metrics_and_logs().await;
-    let backend = Arc::new(Backend::open("memory://").await.expect("backend"));
+    // The backfill's traces are up to an hour old: widen Tempo's 30 s ingestion slack while
+    // this backend opens so they all feed span metrics (checked in step 6).
+    std::env::set_var("LAKEWATCH_TRACES_GENERATOR_INGESTION_SLACK_MS", "7200000");
+    let backend = Backend::open("memory://").await;
+    std::env::remove_var("LAKEWATCH_TRACES_GENERATOR_INGESTION_SLACK_MS");
+    let backend = Arc::new(backend.expect("backend"));
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")

@@ -11,7 +11,8 @@
 //! unchanged with the next request of the tenant until stale (15 min). Every series
 //! carries [`INSTANCE_LABEL`] (Tempo's external label, there the hostname; here a random id per
 //! cold start) so that counters of different processes never mix and PromQL `sum(rate(...))`
-//! adds them up.
+//! adds them up. Spans that ended more than the ingestion slack (30 s) away from the request's
+//! arrival are left out ([`within_slack`]), as Tempo does.
 //!
 //! Limits: edges pair only within one process (a client span and its server span handled by
 //! different Lambda instances, or more than the wait apart, never pair: the edge is lost or,
@@ -32,10 +33,43 @@ use lakewatch_storage::MetricsWriter;
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use registry::{Collected, Registry};
 use servicegraph::{EdgeSettings, EdgeStore};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// `resource_spans` without the spans whose end time lies more than `slack_ms` before or after
+/// `now_ms` (Tempo's `metrics_ingestion_time_range_slack`: late or backfilled spans would
+/// otherwise all count at the time they arrive); borrowed when every span is inside or
+/// `slack_ms` is 0.
+pub fn within_slack(
+    resource_spans: &[ResourceSpans],
+    now_ms: i64,
+    slack_ms: i64,
+) -> Cow<'_, [ResourceSpans]> {
+    if slack_ms <= 0 {
+        return Cow::Borrowed(resource_spans);
+    }
+    let ns = |ms: i64| (ms as i128 * 1_000_000).clamp(0, u64::MAX as i128) as u64;
+    let (min, max) = (ns(now_ms - slack_ms), ns(now_ms + slack_ms));
+    let inside = |end: u64| (min..=max).contains(&end);
+    let all_inside = resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .flat_map(|ss| &ss.spans)
+        .all(|s| inside(s.end_time_unix_nano));
+    if all_inside {
+        return Cow::Borrowed(resource_spans);
+    }
+    let mut kept = resource_spans.to_vec();
+    for rs in &mut kept {
+        for ss in &mut rs.scope_spans {
+            ss.spans.retain(|s| inside(s.end_time_unix_nano));
+        }
+    }
+    Cow::Owned(kept)
+}
 
 /// The per-process label on every generated series (Tempo's registry adds the same name with
 /// the generator's hostname).
@@ -163,6 +197,8 @@ impl Generator {
             return None;
         }
         let now = (self.clock)();
+        let recent = within_slack(resource_spans, now, limits.generator_ingestion_slack_ms);
+        let resource_spans: &[ResourceSpans] = &recent;
         let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
         let st = tenants
             .entry(tenant.clone())
