@@ -37,6 +37,7 @@
 use super::config::TempoConfig;
 use super::error::{TempoError, TempoResult};
 use super::jsonpb::go_double;
+use super::search::parallel::pipeline;
 use super::search::{now_ns, read_traces, ScanMetrics};
 use super::search_json::{json_response, key_value, member, render_kvs, render_metrics};
 use crate::loki::params::go_duration_string;
@@ -259,12 +260,19 @@ async fn evaluate(
         end_ns: r.end_ns,
         step_ns: r.step_ns,
     };
-    let mut mq = MetricsQuery::compile(&query, range).map_err(|e| TempoError::bad_request(e.0))?;
+    let mq = MetricsQuery::compile(&query, range).map_err(|e| TempoError::bad_request(e.0))?;
     let (traces, metrics) = read_traces(app, tenant, r.start_ns, r.end_ns).await?;
-    for (id, spans) in traces {
-        mq.observe(&TraceView::new(id, spans))
-            .map_err(|e| TempoError::bad_request(e.0))?;
-    }
+    // Views are built and dropped on other threads; observed in trace order (sums are
+    // order-sensitive).
+    let mq = pipeline(
+        traces,
+        |(id, spans)| TraceView::new(id, spans),
+        mq,
+        |mq: &mut MetricsQuery, view: &TraceView| {
+            mq.observe(view).map_err(|e| TempoError::bad_request(e.0))
+        },
+    )
+    .await?;
     Ok((mq.finish(), metrics, exemplars))
 }
 

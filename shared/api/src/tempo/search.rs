@@ -9,6 +9,9 @@
 //! - `limit` (default 20): at most that many traces, the **most recent** by trace start
 //!   (Tempo keeps any `limit` traces, then sorts them by start descending; Lakewatch scans
 //!   everything, so it keeps the most recent, as Tempo's `most_recent=true`).
+//! - Evaluation: traces are evaluated on every core ([`parallel`], answers and the first
+//!   error in trace order as a sequential loop); `{ trace:id = "<id>" }` reads only that
+//!   trace and counts the others from three columns ([`needle`], same response).
 //! - `spss` (default 3; `0` = 3 as Tempo's engine): spans per spanset; `matched` = all of them.
 //! - `start`, `end`: unix **seconds** (`strconv.ParseUint(s, 10, 32)`); with both, traces with
 //!   a span starting in `[start, end]`; otherwise the last hour (Tempo then searches only its
@@ -44,10 +47,15 @@ use crate::loki::params::go_duration_string;
 use crate::params::Params;
 use crate::App;
 use lakewatch_model::TenantId;
-use lakewatch_storage::traces::scan::TraceSpans;
+use lakewatch_storage::traces::scan::{ScanSize, TraceSpans};
 use lakewatch_storage::traces::SpanRecord;
 use lakewatch_traceql::{parse, SpansQuery, Spanset, TraceView};
+use parallel::{map_chunks, ChunkFn};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+mod needle;
+pub(crate) mod parallel;
 
 const NS: i64 = 1_000_000_000;
 /// Window without `start`/`end`: the last hour.
@@ -198,18 +206,7 @@ pub(crate) async fn read_traces(
     end_ns: i64,
 ) -> Result<(Vec<TraceSpans>, ScanMetrics), TempoError> {
     let reader = &app.traces_reader;
-    let size = reader
-        .scan_size(tenant, start_ns, end_ns)
-        .await
-        .map_err(TempoError::internal)?;
-    let max = app.tempo.max_bytes_scanned;
-    if max != 0 && size.bytes > max {
-        return Err(TempoError::bad_request(format!(
-            "query would read {} bytes of traces, more than the limit of {max} bytes \
-             (LAKEWATCH_TEMPO_MAX_BYTES_SCANNED): narrow the time range",
-            size.bytes
-        )));
-    }
+    let size = scan_budget(app, tenant, start_ns, end_ns).await?;
     let traces = reader
         .scan_traces(tenant, start_ns, end_ns)
         .await
@@ -221,6 +218,66 @@ pub(crate) async fn read_traces(
         total_blocks: size.objects,
     };
     Ok((traces, metrics))
+}
+
+/// What a scan of `[start_ns, end_ns)` reads, checked against the byte budget
+/// ([`TempoConfig::max_bytes_scanned`]; 400 above it).
+async fn scan_budget(
+    app: &App,
+    tenant: &TenantId,
+    start_ns: i64,
+    end_ns: i64,
+) -> Result<ScanSize, TempoError> {
+    let size = app
+        .traces_reader
+        .scan_size(tenant, start_ns, end_ns)
+        .await
+        .map_err(TempoError::internal)?;
+    let max = app.tempo.max_bytes_scanned;
+    if max != 0 && size.bytes > max {
+        return Err(TempoError::bad_request(format!(
+            "query would read {} bytes of traces, more than the limit of {max} bytes \
+             (LAKEWATCH_TEMPO_MAX_BYTES_SCANNED): narrow the time range",
+            size.bytes
+        )));
+    }
+    Ok(size)
+}
+
+/// The answer of a search only trace `id` can match ([`needle`]): that trace as the scan
+/// would have found and evaluated it, and the scan's metrics.
+async fn one_trace(
+    app: &App,
+    tenant: &TenantId,
+    matcher: &Matcher,
+    id: [u8; 16],
+    start_ns: i64,
+    end_ns: i64,
+) -> Result<(Vec<TraceMeta>, ScanMetrics), TempoError> {
+    let reader = &app.traces_reader;
+    let size = scan_budget(app, tenant, start_ns, end_ns).await?;
+    let inspected = reader
+        .count_traces(tenant, start_ns, end_ns)
+        .await
+        .map_err(TempoError::internal)?;
+    let spans = reader
+        .trace_records(tenant, &id, Some(start_ns), Some(end_ns))
+        .await
+        .map_err(TempoError::internal)?;
+    let metrics = ScanMetrics {
+        inspected_traces: inspected,
+        inspected_bytes: size.bytes,
+        inspected_spans: size.spans,
+        total_blocks: size.objects,
+    };
+    let in_window = spans
+        .iter()
+        .any(|r| (start_ns..end_ns).contains(&r.start_ns()));
+    let results = match in_window {
+        true => matcher.result(id, spans)?.into_iter().collect(),
+        false => Vec::new(),
+    };
+    Ok((results, metrics))
 }
 
 /// Intrinsics `asTraceSearchMetadata` never lists among a span's attributes.
@@ -329,6 +386,55 @@ fn spansets_out(view: &TraceView, sets: &[Spanset], spss: usize) -> Vec<SpanSetO
     out.into_iter().map(|(_, s)| s).collect()
 }
 
+/// What a search keeps of each trace (shared by the evaluation threads).
+struct Matcher {
+    compiled: Option<SpansQuery>,
+    tags: Vec<(String, String)>,
+    min_duration_ms: u32,
+    max_duration_ms: u32,
+    spss: usize,
+}
+
+impl Matcher {
+    /// The result entry of one trace (`None`: no match). Errors: the engine's runtime errors
+    /// (400).
+    fn result(
+        &self,
+        id: [u8; 16],
+        spans: Vec<SpanRecord>,
+    ) -> Result<Option<TraceMeta>, TempoError> {
+        let Some(q) = &self.compiled else {
+            if !search_legacy::matches(&spans, &self.tags) {
+                return Ok(None);
+            }
+            let meta = trace_meta(&id, &spans, false);
+            let dur_ns = spans
+                .iter()
+                .map(|r| r.span.end_time_unix_nano)
+                .max()
+                .unwrap_or(0)
+                .saturating_sub(meta.start_ns);
+            let min_ns = u64::from(self.min_duration_ms) * 1_000_000;
+            let max_ns = if self.max_duration_ms == 0 {
+                u64::MAX
+            } else {
+                u64::from(self.max_duration_ms) * 1_000_000
+            };
+            return Ok((min_ns..=max_ns).contains(&dur_ns).then_some(meta));
+        };
+        let view = TraceView::new(id, spans);
+        let sets = q
+            .evaluate(&view)
+            .map_err(|e| TempoError::bad_request(e.0))?;
+        if sets.is_empty() {
+            return Ok(None);
+        }
+        let mut meta = trace_meta(&id, &view.spans, true);
+        meta.spansets = spansets_out(&view, &sets, self.spss);
+        Ok(Some(meta))
+    }
+}
+
 /// `GET /api/search` (see the module docs).
 pub async fn search(app: &App, tenant: &TenantId, p: &Params) -> TempoResult {
     let cfg = &app.tempo;
@@ -363,46 +469,31 @@ pub async fn search(app: &App, tenant: &TenantId, p: &Params) -> TempoResult {
         None => None,
     };
     let (start_ns, end_ns) = window(&req, now_ns());
-    let (traces, metrics) = read_traces(app, tenant, start_ns, end_ns).await?;
     let spss = if req.spss == 0 { 3 } else { req.spss as usize };
-    let mut results: Vec<TraceMeta> = Vec::new();
-    for (id, spans) in traces {
-        match &compiled {
-            Some(q) => {
-                let view = TraceView::new(id, spans);
-                let sets = q
-                    .evaluate(&view)
-                    .map_err(|e| TempoError::bad_request(e.0))?;
-                if sets.is_empty() {
-                    continue;
+    let needle = query.as_ref().and_then(needle::needle);
+    let matcher = Arc::new(Matcher {
+        compiled,
+        tags: req.tags.clone(),
+        min_duration_ms: req.min_duration_ms,
+        max_duration_ms: req.max_duration_ms,
+        spss,
+    });
+    let (mut results, metrics) = match needle {
+        Some(id) => one_trace(app, tenant, &matcher, id, start_ns, end_ns).await?,
+        None => {
+            let (traces, metrics) = read_traces(app, tenant, start_ns, end_ns).await?;
+            let f: ChunkFn<TraceSpans, TraceMeta, TempoError> = Arc::new(move |chunk| {
+                let mut out = Vec::new();
+                for (id, spans) in chunk {
+                    if let Some(meta) = matcher.result(id, spans)? {
+                        out.push(meta);
+                    }
                 }
-                let mut meta = trace_meta(&id, &view.spans, true);
-                meta.spansets = spansets_out(&view, &sets, spss);
-                results.push(meta);
-            }
-            None => {
-                if !search_legacy::matches(&spans, &req.tags) {
-                    continue;
-                }
-                let meta = trace_meta(&id, &spans, false);
-                let dur_ns = spans
-                    .iter()
-                    .map(|r| r.span.end_time_unix_nano)
-                    .max()
-                    .unwrap_or(0)
-                    .saturating_sub(meta.start_ns);
-                let min_ns = u64::from(req.min_duration_ms) * 1_000_000;
-                let max_ns = if req.max_duration_ms == 0 {
-                    u64::MAX
-                } else {
-                    u64::from(req.max_duration_ms) * 1_000_000
-                };
-                if (min_ns..=max_ns).contains(&dur_ns) {
-                    results.push(meta);
-                }
-            }
+                Ok(out)
+            });
+            (map_chunks(traces, f).await?, metrics)
         }
-    }
+    };
     results.sort_by(|a, b| {
         b.start_ns
             .cmp(&a.start_ns)

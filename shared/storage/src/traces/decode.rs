@@ -2,6 +2,8 @@
 //! row-group statistics, bloom filter and page index of `trace_id` so only the pages that
 //! may hold the trace are fetched.
 
+mod intern;
+
 use super::attrs::{AttrMapReader, DedicatedValue};
 use super::record::{ResourceInfo, ScopeInfo, SpanRecord};
 use super::schema::*;
@@ -13,6 +15,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, UInt32Type};
 use arrow_array::{Array, ArrayRef, GenericListArray, PrimitiveArray, RecordBatch, StringArray};
 use futures::TryStreamExt;
+use intern::Interner;
 use opentelemetry_proto::tonic::common::v1::{EntityRef, InstrumentationScope};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::span::{Event, Link};
@@ -20,11 +23,10 @@ use opentelemetry_proto::tonic::trace::v1::{Span, Status};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, RowSelection, RowSelector,
 };
-use parquet::arrow::ParquetRecordBatchStreamBuilder;
+use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use prost::Message;
-use std::sync::Arc;
 
 fn corrupt(key: &str, reason: impl Into<String>) -> StorageError {
     StorageError::Corrupt {
@@ -37,27 +39,195 @@ async fn open(
     store: &Store,
     entry: &ObjectEntry,
 ) -> Result<ParquetRecordBatchStreamBuilder<StoreObjectReader>> {
+    let meta = metadata(store, entry).await?;
+    Ok(builder(store, entry, meta))
+}
+
+/// The object's Arrow reader metadata (footer and page index; cached per object).
+async fn metadata(store: &Store, entry: &ObjectEntry) -> Result<ArrowReaderMetadata> {
     let mut reader = StoreObjectReader::new(store, &entry.key, entry.size_bytes);
     let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
-    let meta = reader
+    Ok(reader
         .arrow_metadata(&options, |footer| {
             ArrowReaderMetadata::try_new(footer, options.clone())
         })
-        .await?;
-    Ok(ParquetRecordBatchStreamBuilder::new_with_metadata(
-        reader, meta,
-    ))
+        .await?)
+}
+
+fn builder(
+    store: &Store,
+    entry: &ObjectEntry,
+    meta: ArrowReaderMetadata,
+) -> ParquetRecordBatchStreamBuilder<StoreObjectReader> {
+    let reader = StoreObjectReader::new(store, &entry.key, entry.size_bytes);
+    ParquetRecordBatchStreamBuilder::new_with_metadata(reader, meta)
 }
 
 /// Every span of one object, in file order.
 ///
 /// Errors: object store / Parquet failures, `Corrupt` if the object has another layout.
 pub async fn read_all(store: &Store, entry: &ObjectEntry) -> Result<Vec<SpanRecord>> {
-    let builder = open(store, entry).await?;
-    let mut stream = builder.with_batch_size(8192).build()?;
+    let batches = read_batches(store, entry).await?;
+    let mut out = Vec::with_capacity(batches.iter().map(Vec::len).sum());
+    for b in batches {
+        out.extend(b);
+    }
+    Ok(out)
+}
+
+/// Every span of one object, in file order, in pieces of at most 8192 spans (one per
+/// record batch; no large allocation, no copy to join them).
+///
+/// Errors: as [`read_all`].
+pub async fn read_batches(store: &Store, entry: &ObjectEntry) -> Result<Vec<Vec<SpanRecord>>> {
+    let groups = map_row_groups(store, entry, |pieces| pieces).await?;
+    Ok(groups.into_iter().flatten().collect())
+}
+
+/// `f` applied to the spans of each row group of one object (record batches in file
+/// order), each row group read, decoded and passed to `f` in its own tokio task (so they
+/// use every worker thread of a multi-thread runtime); results in row-group order.
+///
+/// Errors: as [`read_all`] (the first in file order); a panic in a task is resumed.
+pub async fn map_row_groups<R, F>(store: &Store, entry: &ObjectEntry, f: F) -> Result<Vec<R>>
+where
+    R: Send + 'static,
+    F: Fn(Vec<Vec<SpanRecord>>) -> R + Clone + Send + 'static,
+{
+    let meta = metadata(store, entry).await?;
+    let groups = meta.metadata().num_row_groups();
+    let mut set = tokio::task::JoinSet::new();
+    for rg in 0..groups {
+        let (store, entry, meta, f) = (store.clone(), entry.clone(), meta.clone(), f.clone());
+        set.spawn(async move { (rg, read_group(store, entry, meta, rg).await.map(f)) });
+    }
+    let mut parts: Vec<Option<Result<R>>> = (0..groups).map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        let (rg, part) = match joined {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(corrupt(&entry.key, format!("decode task: {e}"))),
+        };
+        parts[rg] = Some(part);
+    }
+    // The first error in file order, as a sequential read would report.
+    parts.into_iter().flatten().collect()
+}
+
+/// The identity of one stored span (what [`crate::traces::record::normalize`] sorts and
+/// deduplicates by).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanKey {
+    pub trace_id: [u8; 16],
+    /// `start_time_unix_nano` as stored (ns).
+    pub start_ns: i64,
+    pub span_id: Vec<u8>,
+}
+
+/// The [`SpanKey`]s of every span of one object, in file order, reading only the trace id,
+/// start and span id columns (row groups in parallel tokio tasks).
+///
+/// Errors: as [`read_all`].
+pub async fn read_keys(store: &Store, entry: &ObjectEntry) -> Result<Vec<SpanKey>> {
+    let meta = metadata(store, entry).await?;
+    let schema = meta.metadata().file_metadata().schema_descr();
+    let leaf = |name: &str| {
+        schema
+            .columns()
+            .iter()
+            .position(|c| c.path().string() == name)
+            .ok_or_else(|| corrupt(&entry.key, format!("missing column {name}")))
+    };
+    let mask = ProjectionMask::leaves(
+        schema,
+        [leaf(COL_TRACE_ID)?, leaf(COL_START)?, leaf(COL_SPAN_ID)?],
+    );
+    let groups = meta.metadata().num_row_groups();
+    let mut set = tokio::task::JoinSet::new();
+    for rg in 0..groups {
+        let (store, entry, meta, mask) = (store.clone(), entry.clone(), meta.clone(), mask.clone());
+        set.spawn(async move { (rg, read_key_group(store, entry, meta, mask, rg).await) });
+    }
+    let mut parts: Vec<Option<Result<Vec<SpanKey>>>> = (0..groups).map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        let (rg, part) = match joined {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(corrupt(&entry.key, format!("decode task: {e}"))),
+        };
+        parts[rg] = Some(part);
+    }
+    let mut out = Vec::new();
+    for p in parts.into_iter().flatten() {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+async fn read_key_group(
+    store: Store,
+    entry: ObjectEntry,
+    meta: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    group: usize,
+) -> Result<Vec<SpanKey>> {
+    let key = entry.key.as_str();
+    let mut stream = builder(&store, &entry, meta)
+        .with_batch_size(BATCH_ROWS)
+        .with_projection(mask)
+        .with_row_groups(vec![group])
+        .build()?;
     let mut out = Vec::new();
     while let Some(batch) = stream.try_next().await? {
-        decode_batch(&batch, &entry.key, None, &mut out)?;
+        let col = |n: &str| {
+            batch
+                .column_by_name(n)
+                .ok_or_else(|| corrupt(key, format!("missing column {n}")))
+        };
+        let bad = |n: &str| corrupt(key, format!("column {n} has the wrong type"));
+        let tid = col(COL_TRACE_ID)?
+            .as_fixed_size_binary_opt()
+            .ok_or_else(|| bad(COL_TRACE_ID))?;
+        let start = col(COL_START)?
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| bad(COL_START))?;
+        let span = col(COL_SPAN_ID)?
+            .as_binary_opt::<i32>()
+            .ok_or_else(|| bad(COL_SPAN_ID))?;
+        out.reserve(batch.num_rows());
+        for row in 0..batch.num_rows() {
+            out.push(SpanKey {
+                trace_id: tid
+                    .value(row)
+                    .try_into()
+                    .map_err(|_| corrupt(key, "trace_id is not 16 bytes"))?,
+                start_ns: start.value(row),
+                span_id: span.value(row).to_vec(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Rows per record batch.
+const BATCH_ROWS: usize = 8192;
+
+/// The spans of row group `group`, in file order, one piece per record batch.
+async fn read_group(
+    store: Store,
+    entry: ObjectEntry,
+    meta: ArrowReaderMetadata,
+    group: usize,
+) -> Result<Vec<Vec<SpanRecord>>> {
+    let mut stream = builder(&store, &entry, meta)
+        .with_batch_size(BATCH_ROWS)
+        .with_row_groups(vec![group])
+        .build()?;
+    let mut out = Vec::new();
+    while let Some(batch) = stream.try_next().await? {
+        let mut rows = Vec::with_capacity(batch.num_rows());
+        decode_batch(&batch, &entry.key, None, &mut rows)?;
+        out.push(rows);
     }
     Ok(out)
 }
@@ -191,6 +361,11 @@ struct Cols<'a> {
     scope_attrs: AttrMapReader<'a>,
     scope_dropped: &'a PrimitiveArray<UInt32Type>,
     scope_schema_url: &'a StringArray,
+    /// The columns a row's resource is built from (attributes, dropped count, entity refs,
+    /// schema URL, resource dedicated columns).
+    res_inputs: Vec<&'a dyn Array>,
+    /// The columns a row's scope is built from.
+    scope_inputs: Vec<&'a dyn Array>,
 }
 
 impl<'a> Cols<'a> {
@@ -210,6 +385,28 @@ impl<'a> Cols<'a> {
         let attrs = |n: &str| AttrMapReader::new(c(n)?).map_err(|e| corrupt(key, e.to_string()));
         let mut ded_str = Vec::new();
         let mut ded_int = Vec::new();
+        let mut res_inputs: Vec<&'a dyn Array> = Vec::new();
+        for n in [
+            COL_RES_ATTRS,
+            COL_RES_DROPPED,
+            COL_RES_ENTITY_REFS,
+            COL_RES_SCHEMA_URL,
+        ] {
+            res_inputs.push(c(n)?.as_ref());
+        }
+        for (_, d) in dedicated_of(AttrScope::Resource) {
+            res_inputs.push(c(d.column)?.as_ref());
+        }
+        let mut scope_inputs: Vec<&'a dyn Array> = Vec::new();
+        for n in [
+            COL_SCOPE_NAME,
+            COL_SCOPE_VERSION,
+            COL_SCOPE_ATTRS,
+            COL_SCOPE_DROPPED,
+            COL_SCOPE_SCHEMA_URL,
+        ] {
+            scope_inputs.push(c(n)?.as_ref());
+        }
         for d in DEDICATED {
             if d.int {
                 ded_str.push(None);
@@ -250,6 +447,8 @@ impl<'a> Cols<'a> {
             scope_attrs: attrs(COL_SCOPE_ATTRS)?,
             scope_dropped: u32c(COL_SCOPE_DROPPED)?,
             scope_schema_url: s(COL_SCOPE_SCHEMA_URL)?,
+            res_inputs,
+            scope_inputs,
         })
     }
 
@@ -284,7 +483,7 @@ fn messages<M: Message + Default>(
 }
 
 /// Decodes the rows of `batch` (only those of `only` when given) and appends them to `out`.
-/// Consecutive rows with equal resources (scopes) share one `Arc`.
+/// Rows of the batch with equal resources (scopes) share one `Arc`.
 fn decode_batch(
     batch: &RecordBatch,
     key: &str,
@@ -293,8 +492,8 @@ fn decode_batch(
 ) -> Result<()> {
     let c = Cols::new(batch, key)?;
     let ck = |e: StorageError| corrupt(key, e.to_string());
-    let mut last_res: Option<Arc<ResourceInfo>> = None;
-    let mut last_scope: Option<Arc<ScopeInfo>> = None;
+    let mut resources: Interner<ResourceInfo> = Interner::new(&c.res_inputs);
+    let mut scopes: Interner<ScopeInfo> = Interner::new(&c.scope_inputs);
     for row in 0..batch.num_rows() {
         let tid: [u8; 16] = c
             .trace_id
@@ -304,46 +503,40 @@ fn decode_batch(
         if only.is_some_and(|t| *t != tid) {
             continue;
         }
-        let resource = if c.res_attrs.is_null(row) {
-            None
-        } else {
-            Some(Resource {
-                attributes: c
-                    .res_attrs
-                    .row(row, |k| c.dedicated(AttrScope::Resource, row, k))
-                    .map_err(ck)?,
-                dropped_attributes_count: c.res_dropped.value(row),
-                entity_refs: messages::<EntityRef>(c.res_entity_refs, row, key)?,
-            })
-        };
-        let res = ResourceInfo {
-            resource,
-            schema_url: c.res_schema_url.value(row).to_string(),
-        };
-        let res = match &last_res {
-            Some(l) if **l == res => l.clone(),
-            _ => Arc::new(res),
-        };
-        last_res = Some(res.clone());
-        let scope = (!c.scope_name.is_null(row))
-            .then(|| -> Result<InstrumentationScope> {
-                Ok(InstrumentationScope {
-                    name: c.scope_name.value(row).to_string(),
-                    version: c.scope_version.value(row).to_string(),
-                    attributes: c.scope_attrs.row(row, |_| None).map_err(ck)?,
-                    dropped_attributes_count: c.scope_dropped.value(row),
+        let res = resources.get(row, || -> Result<_> {
+            let resource = if c.res_attrs.is_null(row) {
+                None
+            } else {
+                Some(Resource {
+                    attributes: c
+                        .res_attrs
+                        .row(row, |k| c.dedicated(AttrScope::Resource, row, k))
+                        .map_err(ck)?,
+                    dropped_attributes_count: c.res_dropped.value(row),
+                    entity_refs: messages::<EntityRef>(c.res_entity_refs, row, key)?,
                 })
+            };
+            Ok(ResourceInfo {
+                resource,
+                schema_url: c.res_schema_url.value(row).to_string(),
             })
-            .transpose()?;
-        let scope = ScopeInfo {
-            scope,
-            schema_url: c.scope_schema_url.value(row).to_string(),
-        };
-        let scope = match &last_scope {
-            Some(l) if **l == scope => l.clone(),
-            _ => Arc::new(scope),
-        };
-        last_scope = Some(scope.clone());
+        })?;
+        let scope = scopes.get(row, || -> Result<_> {
+            let scope = (!c.scope_name.is_null(row))
+                .then(|| -> Result<InstrumentationScope> {
+                    Ok(InstrumentationScope {
+                        name: c.scope_name.value(row).to_string(),
+                        version: c.scope_version.value(row).to_string(),
+                        attributes: c.scope_attrs.row(row, |_| None).map_err(ck)?,
+                        dropped_attributes_count: c.scope_dropped.value(row),
+                    })
+                })
+                .transpose()?;
+            Ok(ScopeInfo {
+                scope,
+                schema_url: c.scope_schema_url.value(row).to_string(),
+            })
+        })?;
         let start = c.start.value(row) as u64;
         let span = Span {
             trace_id: tid.to_vec(),

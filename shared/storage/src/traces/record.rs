@@ -94,6 +94,12 @@ pub fn normalize(rows: &mut Vec<SpanRecord>) {
     {
         rows.sort_by(record_order);
     }
+    if !rows
+        .chunk_by(|a, b| a.trace_id == b.trace_id)
+        .any(has_repeated_span_id)
+    {
+        return;
+    }
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut current: Option<[u8; 16]> = None;
     rows.retain(|r| {
@@ -103,6 +109,30 @@ pub fn normalize(rows: &mut Vec<SpanRecord>) {
         }
         seen.insert(r.span.span_id.clone())
     });
+}
+
+/// Keeps the first record of each span id of `rows` (the spans of one trace), in order.
+pub fn dedupe_span_ids(rows: &mut Vec<SpanRecord>) {
+    if !has_repeated_span_id(rows) {
+        return;
+    }
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    rows.retain(|r| seen.insert(r.span.span_id.clone()));
+}
+
+/// Whether two records of `rows` have the same span id (no allocation for small slices).
+fn has_repeated_span_id(rows: &[SpanRecord]) -> bool {
+    const SMALL: usize = 16;
+    if rows.len() <= SMALL {
+        return rows.iter().enumerate().any(|(i, a)| {
+            rows[i + 1..]
+                .iter()
+                .any(|b| a.span.span_id == b.span.span_id)
+        });
+    }
+    let mut ids: Vec<&[u8]> = rows.iter().map(|r| r.span.span_id.as_slice()).collect();
+    ids.sort_unstable();
+    ids.windows(2).any(|w| w[0] == w[1])
 }
 
 /// Distinct trace ids of records sorted by trace id.

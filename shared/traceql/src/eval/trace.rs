@@ -11,6 +11,9 @@ use lakewatch_storage::traces::record::normalize;
 use lakewatch_storage::traces::SpanRecord;
 use std::collections::HashMap;
 
+/// Spans up to which parents are found by a linear search instead of a hash map.
+const SMALL_TRACE: usize = 16;
+
 /// Nested-set bounds of one span (Tempo's `NestedSetLeft/Right`, `ParentID`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NestedSet {
@@ -49,10 +52,20 @@ impl TraceView {
     pub fn new(trace_id: [u8; 16], mut spans: Vec<SpanRecord>) -> TraceView {
         normalize(&mut spans);
         let n = spans.len();
-        let mut by_id: HashMap<&[u8], usize> = HashMap::with_capacity(n);
-        for (i, s) in spans.iter().enumerate() {
-            by_id.entry(s.span.span_id.as_slice()).or_insert(i);
-        }
+        // Small traces (the usual case): a linear search beats hashing.
+        let by_id: Option<HashMap<&[u8], usize>> = (n > SMALL_TRACE).then(|| {
+            let mut m = HashMap::with_capacity(n);
+            for (i, s) in spans.iter().enumerate() {
+                m.entry(s.span.span_id.as_slice()).or_insert(i);
+            }
+            m
+        });
+        let find = |id: &[u8]| -> Option<usize> {
+            match &by_id {
+                Some(m) => m.get(id).copied(),
+                None => spans.iter().position(|s| s.span.span_id == id),
+            }
+        };
         let mut parent = vec![None; n];
         let mut children = vec![Vec::new(); n];
         let mut roots = Vec::new();
@@ -61,7 +74,7 @@ impl TraceView {
                 roots.push(i);
                 continue;
             }
-            if let Some(&p) = by_id.get(s.span.parent_span_id.as_slice()) {
+            if let Some(p) = find(s.span.parent_span_id.as_slice()) {
                 if p != i {
                     parent[i] = Some(p);
                     children[p].push(i);
