@@ -18,10 +18,11 @@ as_root() {
     echo "need root (or sudo) to run: $*" >&2; return 1; fi
 }
 
-if ! command -v prometheus >/dev/null 2>&1 && [ "${LAKEWATCH_E2E_SKIP_PROMETHEUS:-0}" != "1" ]; then
-  log "installing Debian's prometheus (2.42)"
+if ! command -v prometheus-alertmanager >/dev/null 2>&1 \
+  || { ! command -v prometheus >/dev/null 2>&1 && [ "${LAKEWATCH_E2E_SKIP_PROMETHEUS:-0}" != "1" ]; }; then
+  log "installing Debian's prometheus (2.42) and prometheus-alertmanager (0.25)"
   as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus prometheus-alertmanager
 fi
 
 PIP_PKGS=()
