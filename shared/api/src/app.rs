@@ -121,6 +121,17 @@ pub(crate) fn normalize_path(path: &str) -> &str {
     }
 }
 
+/// True when the request path (after cargo lambda's `/lambda-url/<fn>`) starts with the
+/// Mimir-style `/prometheus/` prefix: the datasource is set up as Mimir, and buildinfo
+/// advertises the ruler config API there (docs/api-rules.md).
+fn has_prometheus_prefix(path: &str) -> bool {
+    let path = match path.strip_prefix("/lambda-url/") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => path,
+    };
+    path.starts_with("/prometheus/")
+}
+
 /// Replaces the request's path, keeping its query string.
 fn set_path(req: &mut Request<Bytes>, path: &str) {
     if req.uri().path() == path {
@@ -210,6 +221,9 @@ impl App {
             || lakewatch_ingest::LOGS_PATHS.contains(&path.as_str())
             || lakewatch_ingest::TRACES_PATHS.contains(&path.as_str());
         if !is_ingest || req.method() == Method::OPTIONS {
+            if let Some(route) = crate::rules::config_route(&path) {
+                return crate::rules::config::handle(self, req, route).await;
+            }
             if loki::is_loki_path(&path) {
                 return self.handle_query_logs(req).await;
             }
@@ -229,6 +243,9 @@ impl App {
     /// The Prometheus query API (see the crate docs for routes). Adds CORS headers and gzips
     /// large bodies when the client accepts it.
     pub async fn handle_query_metrics(&self, req: Request<Bytes>) -> Response<Bytes> {
+        if let Some(route) = crate::rules::config_route(normalize_path(req.uri().path())) {
+            return crate::rules::config::handle(self, req, route).await;
+        }
         let headers = req.headers().clone();
         let resp = self.route_query(req).await;
         middleware::finish(&headers, resp)
@@ -265,6 +282,9 @@ impl App {
             Err(e) => return auth_error_response(&e),
         };
         let params = Params::from_request(&req);
+        if endpoint == Endpoint::BuildInfo && has_prometheus_prefix(req.uri().path()) {
+            return response::respond(Ok(prom::meta::buildinfo_mimir()));
+        }
         response::respond(self.dispatch(&endpoint, &tenant, &params).await)
     }
 
@@ -284,7 +304,7 @@ impl App {
             Endpoint::Series => prom::meta::series(self, tenant, p).await,
             Endpoint::Metadata => prom::meta::metadata(self, tenant, p).await,
             Endpoint::BuildInfo => Ok(prom::meta::buildinfo()),
-            Endpoint::Rules => Ok(prom::meta::rules()),
+            Endpoint::Rules => crate::rules::list::rules(self, tenant, p).await,
             Endpoint::Alerts => Ok(prom::meta::alerts()),
         }
     }

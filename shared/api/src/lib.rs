@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod params;
 pub mod prom;
 pub mod response;
+pub mod rules;
 pub mod tempo;
 pub mod tenants;
 pub mod time;

@@ -8,12 +8,14 @@
 //!   `keep_firing_for`), recording rules, `ALERTS` / `ALERTS_FOR_STATE` samples.
 //! - [`notifier`]: Alertmanager `/api/v2/alerts` client (resend, resolved, auth, retries).
 //! - [`promtool`]: runs `promtool test rules` unit-test files through [`eval`].
+//! - [`store`]: rule namespaces per tenant in the object store ([`store::RulesStore`]).
 
 pub mod alert;
 pub mod eval;
 pub mod notifier;
 pub mod promtool;
 pub mod rules;
+pub mod store;
 pub mod template;
 
 pub use alert::{Alert, AlertState};

@@ -43,6 +43,10 @@ pub struct DevArgs {
     /// Spacing of demo samples, like a scrape interval.
     #[arg(long, env = "LAKEWATCH_DEMO_INTERVAL", default_value = "15s", value_parser = parse_duration)]
     pub demo_interval: Duration,
+    /// Load rule files at start for tenant "anonymous": DIR/*.yml|*.yaml as Prometheus (PromQL)
+    /// namespaces, DIR/logs/*.yml|*.yaml as Loki (LogQL) ones; an invalid file stops the start.
+    #[arg(long, env = "LAKEWATCH_RULES_DIR", value_name = "DIR")]
+    pub rules: Option<std::path::PathBuf>,
 }
 
 impl From<DevArgs> for DevConfig {
@@ -54,6 +58,7 @@ impl From<DevArgs> for DevConfig {
             compaction_interval: a.compaction_interval,
             demo_interval: a.demo_interval.max(Duration::from_secs(1)),
             demo_backfill: a.demo_backfill,
+            rules_dir: a.rules,
         }
     }
 }
@@ -89,5 +94,11 @@ mod tests {
         assert!(!cfg.demo);
         assert_eq!(cfg.store_url, "memory://");
         assert_eq!(cfg.compaction_interval, Duration::from_secs(300));
+        assert_eq!(cfg.rules_dir, None);
+
+        let cli = Cli::try_parse_from(["lakewatch", "dev", "--rules", "examples/rules"]).unwrap();
+        let Command::Dev(a) = cli.command;
+        let cfg = DevConfig::from(a);
+        assert_eq!(cfg.rules_dir, Some("examples/rules".into()));
     }
 }

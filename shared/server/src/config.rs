@@ -23,6 +23,10 @@ pub struct DevConfig {
     pub demo_interval: Duration,
     /// How much demo history to write at start so dashboards have data at once (default 1 h).
     pub demo_backfill: Duration,
+    /// Rule files loaded at start for tenant `anonymous` (`--rules DIR`): every `*.yml` /
+    /// `*.yaml` of DIR as a PromQL namespace named after the file, and of `DIR/logs/` (if
+    /// present) as a LogQL namespace. See docs/api-rules.md.
+    pub rules_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for DevConfig {
@@ -34,6 +38,7 @@ impl Default for DevConfig {
             compaction_interval: Duration::from_secs(60),
             demo_interval: Duration::from_secs(15),
             demo_backfill: Duration::from_secs(3600),
+            rules_dir: None,
         }
     }
 }

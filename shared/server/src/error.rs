@@ -13,6 +13,9 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    /// A rule file of `--rules DIR` is invalid (`<file>: <promtool message>`) or unreadable.
+    #[error("cannot load rules: {0}")]
+    Rules(String),
     /// A background task (demo traffic, compactor) failed.
     #[error("{0}")]
     Task(String),

@@ -78,12 +78,42 @@ impl DevServer {
     }
 }
 
+/// `--rules DIR`: loads DIR (PromQL) and, when present, `DIR/logs/` (LogQL) into the rules
+/// store for tenant `anonymous` ([`lakewatch_ruler::store::RulesStore::load_dir`]).
+/// Errors: [`ServerError::Rules`] naming the file and promtool's message.
+pub async fn load_rules(
+    store: &lakewatch_storage::Store,
+    dir: &std::path::Path,
+) -> Result<(), ServerError> {
+    use lakewatch_ruler::rules::ExprLanguage;
+    let rules = lakewatch_ruler::store::RulesStore::new(store.clone());
+    let tenant = lakewatch_model::TenantId::anonymous();
+    let err = |e: lakewatch_ruler::store::RulesStoreError| ServerError::Rules(e.to_string());
+    let ns = rules
+        .load_dir(&tenant, ExprLanguage::PromQL, dir)
+        .await
+        .map_err(err)?;
+    tracing::info!(dir = %dir.display(), namespaces = ?ns, "loaded Prometheus rule files");
+    let logs = dir.join("logs");
+    if logs.is_dir() {
+        let ns = rules
+            .load_dir(&tenant, ExprLanguage::LogQL, &logs)
+            .await
+            .map_err(err)?;
+        tracing::info!(dir = %logs.display(), namespaces = ?ns, "loaded Loki rule files");
+    }
+    Ok(())
+}
+
 /// Opens the store, binds `cfg.listen` and starts the HTTP server, the compactor schedule and
 /// (if enabled) the demo traffic. Returns once the port accepts connections; the demo backfill
 /// continues in the background.
 /// Errors: [`ServerError::Store`], [`ServerError::Listen`].
 pub async fn start(cfg: DevConfig) -> Result<DevServer, ServerError> {
     let backend = Arc::new(Backend::open(&cfg.store_url).await?);
+    if let Some(dir) = &cfg.rules_dir {
+        load_rules(backend.store(), dir).await?;
+    }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| ServerError::Listen {

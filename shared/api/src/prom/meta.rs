@@ -1,5 +1,5 @@
 //! Metadata endpoints: `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`,
-//! `/api/v1/metadata`, `/api/v1/status/buildinfo`, `/api/v1/rules`, `/api/v1/alerts`
+//! `/api/v1/metadata`, `/api/v1/status/buildinfo`, `/api/v1/alerts` (`/api/v1/rules`: [`crate::rules::list`])
 //! (Prometheus `web/api/v1/api.go` semantics).
 
 use super::encode;
@@ -218,9 +218,17 @@ pub fn buildinfo() -> ApiData {
     ))
 }
 
-/// `GET /api/v1/rules`: no rule groups yet.
-pub fn rules() -> ApiData {
-    ApiData::json(r#"{"groups":[]}"#.to_string())
+/// `GET /prometheus/api/v1/status/buildinfo` (the Mimir-style prefix only): [`buildinfo`] plus
+/// Mimir's `"application":"Grafana Mimir"` and `features` with `ruler_config_api` `"true"`:
+/// Grafana's alerting (`discoverDataSourceFeatures`) then treats a datasource whose URL ends in
+/// `/prometheus` as Mimir with an editable ruler (`/prometheus/config/v1/rules`; it needs both
+/// fields). The bare path keeps answering without `features` (plain Prometheus, read-only
+/// rules). See docs/api-rules.md.
+pub fn buildinfo_mimir() -> ApiData {
+    ApiData::json(format!(
+        r#"{{"application":"Grafana Mimir","version":"{PROMETHEUS_VERSION}","revision":"lakewatch-{v}","branch":"lakewatch","buildUser":"lakewatch","buildDate":"","goVersion":"lakewatch-{v}","features":{{"alertmanager_config_api":"false","query_sharding":"false","ruler_config_api":"true","federated_rules":"false"}}}}"#,
+        v = env!("CARGO_PKG_VERSION")
+    ))
 }
 
 /// `GET /api/v1/alerts`: no alerts yet.
