@@ -37,7 +37,7 @@ mod tests;
 mod types;
 pub mod value;
 
-pub use storage::{MemStorage, Queryable, SelectHint};
+pub use storage::{select_in_range, MemStorage, Queryable, SelectHint};
 pub use value::{Annotations, InstantSample, QueryError, QueryResult, RangeSeries, Value};
 
 use std::time::Duration;

@@ -72,32 +72,44 @@ impl Queryable for MemStorage {
         mint_ms: i64,
         maxt_ms: i64,
     ) -> Vec<Arc<TimeSeries>> {
-        self.series
-            .iter()
-            .filter(|s| matchers.iter().all(|m| m.matches_labels(&s.labels)))
-            .filter_map(|s| {
-                let mut out = TimeSeries {
-                    labels: s.labels.clone(),
-                    ..Default::default()
-                };
-                out.samples = s
+        select_in_range(&self.series, matchers, mint_ms, maxt_ms)
+    }
+}
+
+/// [`Queryable::select`] over in-memory series: those of `series` (in their order) whose
+/// labels match every matcher, each cut to its samples and histograms with a timestamp in
+/// `[mint_ms, maxt_ms]` (inclusive, milliseconds), exemplars dropped; series with nothing in
+/// range are left out. Linear in the samples; the input need not be sorted (the output keeps
+/// the input's sample order). Used by [`MemStorage`] and other in-memory sources (the ruler's
+/// per-evaluation layer).
+pub fn select_in_range<'a>(
+    series: impl IntoIterator<Item = &'a Arc<TimeSeries>>,
+    matchers: &[LabelMatcher],
+    mint_ms: i64,
+    maxt_ms: i64,
+) -> Vec<Arc<TimeSeries>> {
+    let in_range = |t: i64| t >= mint_ms && t <= maxt_ms;
+    series
+        .into_iter()
+        .filter(|s| matchers.iter().all(|m| m.matches_labels(&s.labels)))
+        .filter_map(|s| {
+            let out = TimeSeries {
+                labels: s.labels.clone(),
+                samples: s
                     .samples
                     .iter()
-                    .filter(|x| x.timestamp_ms >= mint_ms && x.timestamp_ms <= maxt_ms)
+                    .filter(|x| in_range(x.timestamp_ms))
                     .copied()
-                    .collect();
-                out.histograms = s
+                    .collect(),
+                histograms: s
                     .histograms
                     .iter()
-                    .filter(|x| x.0 >= mint_ms && x.0 <= maxt_ms)
+                    .filter(|x| in_range(x.0))
                     .cloned()
-                    .collect();
-                if out.samples.is_empty() && out.histograms.is_empty() {
-                    None
-                } else {
-                    Some(Arc::new(out))
-                }
-            })
-            .collect()
-    }
+                    .collect(),
+                exemplars: Vec::new(),
+            };
+            (!out.samples.is_empty() || !out.histograms.is_empty()).then(|| Arc::new(out))
+        })
+        .collect()
 }

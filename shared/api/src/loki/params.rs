@@ -108,6 +108,17 @@ pub fn parse_seconds_or_duration(value: &str) -> Result<i64, String> {
 /// (`since` a Prometheus duration, default `default_since_ns`). Errors are wrapped as
 /// `could not parse 'start' parameter: …`.
 pub fn bounds(p: &Params, default_since_ns: i64, now: i64) -> Result<(i64, i64), String> {
+    bounds_with(p, default_since_ns, now, parse_timestamp)
+}
+
+/// [`bounds`] with another timestamp parser (`(value, default_ns) -> ns`): Tempo's
+/// `determineBounds` is Loki's with Tempo's `parseTimestamp`.
+pub fn bounds_with(
+    p: &Params,
+    default_since_ns: i64,
+    now: i64,
+    parse_timestamp: fn(&str, i64) -> Result<i64, String>,
+) -> Result<(i64, i64), String> {
     let since = match p.value("since") {
         "" => default_since_ns,
         s => parse_prom_duration(s)
@@ -192,54 +203,10 @@ pub fn direction(p: &Params) -> Result<Direction, String> {
     }
 }
 
-/// Go `time.Duration.String()` of `ns` (`744h0m0s`, `1.5s`, `0s`).
+/// Go `time.Duration.String()` of `ns` (`744h0m0s`, `1.5s`, `0s`): the one formatter shared
+/// with TraceQL (`lakewatch_traceql::eval::value::go_duration`).
 pub fn go_duration_string(ns: i64) -> String {
-    if ns == 0 {
-        return "0s".into();
-    }
-    let neg = ns < 0;
-    let u = ns.unsigned_abs();
-    let mut out = String::new();
-    if u < 1_000_000_000 {
-        let (unit, div) = if u < 1_000 {
-            ("ns", 1u64)
-        } else if u < 1_000_000 {
-            ("µs", 1_000)
-        } else {
-            ("ms", 1_000_000)
-        };
-        out.push_str(&trim_frac(u / div, u % div, div));
-        out.push_str(unit);
-    } else {
-        let h = u / 3_600_000_000_000;
-        let m = (u / 60_000_000_000) % 60;
-        let s_ns = u % 60_000_000_000;
-        if h > 0 {
-            out.push_str(&format!("{h}h"));
-        }
-        if h > 0 || m > 0 {
-            out.push_str(&format!("{m}m"));
-        }
-        out.push_str(&trim_frac(
-            s_ns / 1_000_000_000,
-            s_ns % 1_000_000_000,
-            1_000_000_000,
-        ));
-        out.push('s');
-    }
-    if neg {
-        out.insert(0, '-');
-    }
-    out
-}
-
-fn trim_frac(int: u64, frac: u64, div: u64) -> String {
-    if frac == 0 {
-        return int.to_string();
-    }
-    let width = (div as f64).log10().round() as usize;
-    let f = format!("{frac:0width$}");
-    format!("{int}.{}", f.trim_end_matches('0'))
+    lakewatch_traceql::eval::value::go_duration(ns)
 }
 
 /// Prometheus `model.Duration.String()` of `ns` (`30d1h`, `5m`, `0s`; years and weeks only

@@ -39,7 +39,9 @@ use super::error::{TempoError, TempoResult};
 use super::jsonpb::go_double;
 use super::search::parallel::pipeline;
 use super::search::{now_ns, read_traces, ScanMetrics};
-use super::search_json::{json_response, key_value, member, render_kvs, render_metrics};
+use super::search_json::{
+    json_response, key_value, member, render_array, render_kvs, render_metrics,
+};
 use crate::loki::params::go_duration_string;
 use crate::params::Params;
 use crate::App;
@@ -105,22 +107,9 @@ pub fn parse_timestamp(s: &str, default_ns: i64) -> Result<i64, String> {
     }
 }
 
-/// Tempo's `determineBounds` (errors unwrapped).
+/// Tempo's `determineBounds` (errors unwrapped): Loki's with Tempo's [`parse_timestamp`].
 fn bounds(p: &Params, now: i64) -> Result<(i64, i64), String> {
-    let since = match p.get("since").filter(|v| !v.is_empty()) {
-        None => DEFAULT_SINCE_NS,
-        Some(s) => crate::time::parse_prom_duration(s)
-            .map(|ms| ms.saturating_mul(1_000_000))
-            .ok_or_else(|| {
-                format!("could not parse 'since' parameter: not a valid duration string: {s:?}")
-            })?,
-    };
-    let end = parse_timestamp(p.value("end"), now)
-        .map_err(|e| format!("could not parse 'end' parameter: {e}"))?;
-    let end_or_now = end.min(now);
-    let start = parse_timestamp(p.value("start"), end_or_now.saturating_sub(since))
-        .map_err(|e| format!("could not parse 'start' parameter: {e}"))?;
-    Ok((start, end))
+    crate::loki::params::bounds_with(p, DEFAULT_SINCE_NS, now, parse_timestamp)
 }
 
 /// Tempo's `DefaultQueryRangeStep` (ns).
@@ -377,69 +366,38 @@ fn render_exemplar(out: &mut String, e: &Exemplar) {
 
 /// `QueryRangeResponse` JSON (at most `exemplars` exemplars in all).
 fn render_range(series: &[Series], metrics: &ScanMetrics, exemplars: u32) -> String {
-    let mut out = String::from("{");
-    let mut first = true;
     let mut budget = exemplars as usize;
-    if !series.is_empty() {
-        member(&mut out, &mut first, "series");
-        out.push('[');
-        for (i, s) in series.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let mut f = true;
-            out.push('{');
-            render_labels(&mut out, &mut f, &s.labels);
-            let samples: Vec<_> = s.samples.iter().filter(|(_, v)| !v.is_nan()).collect();
-            if !samples.is_empty() {
-                member(&mut out, &mut f, "samples");
-                out.push('[');
-                for (j, (ts, v)) in samples.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    let mut g = true;
-                    out.push('{');
-                    if *ts != 0 {
-                        member(&mut out, &mut g, "timestampMs");
-                        out.push_str(&format!("\"{ts}\""));
-                    }
-                    if *v != 0.0 {
-                        member(&mut out, &mut g, "value");
-                        out.push_str(&go_double(*v));
-                    }
-                    out.push('}');
+    render_response(series, metrics, |out, f, s| {
+        render_labels(out, f, &s.labels);
+        let samples: Vec<_> = s.samples.iter().filter(|(_, v)| !v.is_nan()).collect();
+        if !samples.is_empty() {
+            member(out, f, "samples");
+            render_array(out, samples, |out, (ts, v)| {
+                let mut g = true;
+                out.push('{');
+                if *ts != 0 {
+                    member(out, &mut g, "timestampMs");
+                    out.push_str(&format!("\"{ts}\""));
                 }
-                out.push(']');
-            }
-            let n = s.exemplars.len().min(budget);
-            budget -= n;
-            if n > 0 {
-                member(&mut out, &mut f, "exemplars");
-                out.push('[');
-                for (j, e) in s.exemplars[..n].iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    render_exemplar(&mut out, e);
+                if *v != 0.0 {
+                    member(out, &mut g, "value");
+                    out.push_str(&go_double(*v));
                 }
-                out.push(']');
-            }
-            out.push('}');
+                out.push('}');
+            });
         }
-        out.push(']');
-    }
-    member(&mut out, &mut first, "metrics");
-    render_metrics(&mut out, metrics);
-    out.push('}');
-    out
+        let n = s.exemplars.len().min(budget);
+        budget -= n;
+        if n > 0 {
+            member(out, f, "exemplars");
+            render_array(out, &s.exemplars[..n], render_exemplar);
+        }
+    })
 }
 
 /// `QueryInstantResponse` JSON: each series' first sample (series without one dropped), as
 /// Tempo's `translateQueryRangeToInstant`.
 fn render_instant(series: &[Series], metrics: &ScanMetrics) -> String {
-    let mut out = String::from("{");
-    let mut first = true;
     let kept: Vec<_> = series
         .iter()
         .filter_map(|s| {
@@ -447,23 +405,32 @@ fn render_instant(series: &[Series], metrics: &ScanMetrics) -> String {
             Some((s, *v))
         })
         .collect();
-    if !kept.is_empty() {
+    render_response(&kept, metrics, |out, f, &(s, v)| {
+        render_labels(out, f, &s.labels);
+        if v != 0.0 {
+            member(out, f, "value");
+            out.push_str(&go_double(v));
+        }
+    })
+}
+
+/// `{"series":[…],"metrics":…}` (`series` omitted when empty): one JSON object per item of
+/// `series`, its members written by `each` (the `bool` tells whether none is written yet).
+fn render_response<T>(
+    series: &[T],
+    metrics: &ScanMetrics,
+    mut each: impl FnMut(&mut String, &mut bool, &T),
+) -> String {
+    let mut out = String::from("{");
+    let mut first = true;
+    if !series.is_empty() {
         member(&mut out, &mut first, "series");
-        out.push('[');
-        for (i, (s, v)) in kept.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+        render_array(&mut out, series, |out, item| {
             let mut f = true;
             out.push('{');
-            render_labels(&mut out, &mut f, &s.labels);
-            if *v != 0.0 {
-                member(&mut out, &mut f, "value");
-                out.push_str(&go_double(*v));
-            }
+            each(out, &mut f, item);
             out.push('}');
-        }
-        out.push(']');
+        });
     }
     member(&mut out, &mut first, "metrics");
     render_metrics(&mut out, metrics);

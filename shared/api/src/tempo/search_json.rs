@@ -7,7 +7,8 @@ use super::search::ScanMetrics;
 use crate::loki::params::go_duration_string;
 use bytes::Bytes;
 use http::{header, HeaderValue, Response};
-use lakewatch_traceql::{Kind, Status, Value};
+use lakewatch_traceql::eval::value::{kind_name, status_name};
+use lakewatch_traceql::Value;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
 use std::collections::BTreeMap;
 
@@ -83,27 +84,6 @@ pub fn any_value(v: &Value) -> AnyValue {
     AnyValue { value: Some(value) }
 }
 
-/// TraceQL status keyword.
-pub fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Error => "error",
-        Status::Ok => "ok",
-        Status::Unset => "unset",
-    }
-}
-
-/// TraceQL kind keyword.
-pub fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Unspecified => "unspecified",
-        Kind::Internal => "internal",
-        Kind::Server => "server",
-        Kind::Client => "client",
-        Kind::Producer => "producer",
-        Kind::Consumer => "consumer",
-    }
-}
-
 /// An OTLP key/value from a name and a TraceQL value.
 pub fn key_value(key: &str, v: &Value) -> KeyValue {
     KeyValue {
@@ -170,12 +150,21 @@ pub(crate) fn render_kvs(out: &mut String, first: &mut bool, name: &str, kvs: &[
         return;
     }
     member(out, first, name);
+    render_array(out, kvs, key_value_json);
+}
+
+/// A JSON array `[…]`, each element written by `each`.
+pub(crate) fn render_array<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut String, T),
+) {
     out.push('[');
-    for (i, kv) in kvs.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        key_value_json(out, kv);
+        each(out, item);
     }
     out.push(']');
 }
@@ -185,11 +174,7 @@ pub(crate) fn render_spanset(out: &mut String, ss: &SpanSetOut) {
     out.push('{');
     if !ss.spans.is_empty() {
         member(out, &mut first, "spans");
-        out.push('[');
-        for (i, s) in ss.spans.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+        render_array(out, &ss.spans, |out, s| {
             let mut f = true;
             out.push('{');
             member(out, &mut f, "spanID");
@@ -208,8 +193,7 @@ pub(crate) fn render_spanset(out: &mut String, ss: &SpanSetOut) {
             }
             render_kvs(out, &mut f, "attributes", &s.attributes);
             out.push('}');
-        }
-        out.push(']');
+        });
     }
     if ss.matched != 0 {
         member(out, &mut first, "matched");
@@ -251,14 +235,7 @@ fn render_trace(out: &mut String, t: &TraceMeta) {
         member(out, &mut first, "spanSet");
         render_spanset(out, ss);
         member(out, &mut first, "spanSets");
-        out.push('[');
-        for (i, ss) in t.spansets.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            render_spanset(out, ss);
-        }
-        out.push(']');
+        render_array(out, &t.spansets, render_spanset);
     }
     if !t.service_stats.is_empty() {
         member(out, &mut first, "serviceStats");
@@ -292,14 +269,7 @@ pub(crate) fn render(traces: &[TraceMeta], metrics: &ScanMetrics) -> String {
     let mut first = true;
     if !traces.is_empty() {
         member(&mut out, &mut first, "traces");
-        out.push('[');
-        for (i, t) in traces.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            render_trace(&mut out, t);
-        }
-        out.push(']');
+        render_array(&mut out, traces, render_trace);
     }
     member(&mut out, &mut first, "metrics");
     render_metrics(&mut out, metrics);

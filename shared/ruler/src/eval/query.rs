@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use lakewatch_model::{LabelMatcher, Labels, TimeSeries};
-use lakewatch_promql::{Engine, InstantSample, Queryable, Value};
+use lakewatch_promql::{select_in_range, Engine, InstantSample, Queryable, Value};
 
 /// An instant query: `(expression, evaluation time in ms) -> vector`. Errors are the engine's
 /// message (they become the rule's `lastError`).
@@ -103,30 +103,7 @@ impl Queryable for Layer {
         mint_ms: i64,
         maxt_ms: i64,
     ) -> Vec<Arc<TimeSeries>> {
-        let in_range = |t: i64| t >= mint_ms && t <= maxt_ms;
-        self.series
-            .values()
-            .filter(|s| matchers.iter().all(|m| m.matches_labels(&s.labels)))
-            .filter_map(|s| {
-                let out = TimeSeries {
-                    labels: s.labels.clone(),
-                    samples: s
-                        .samples
-                        .iter()
-                        .filter(|x| in_range(x.timestamp_ms))
-                        .cloned()
-                        .collect(),
-                    histograms: s
-                        .histograms
-                        .iter()
-                        .filter(|x| in_range(x.0))
-                        .cloned()
-                        .collect(),
-                    exemplars: Vec::new(),
-                };
-                (!out.samples.is_empty() || !out.histograms.is_empty()).then(|| Arc::new(out))
-            })
-            .collect()
+        select_in_range(self.series.values(), matchers, mint_ms, maxt_ms)
     }
 }
 

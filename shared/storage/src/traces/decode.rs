@@ -96,21 +96,38 @@ where
 {
     let meta = metadata(store, entry).await?;
     let groups = meta.metadata().num_row_groups();
+    per_row_group(groups, &entry.key, |rg| {
+        let (store, entry, meta, f) = (store.clone(), entry.clone(), meta.clone(), f.clone());
+        async move { read_group(store, entry, meta, rg).await.map(f) }
+    })
+    .await
+}
+
+/// `task(rg)` for every row group `rg` in `0..groups`, each in its own tokio task; results
+/// in row-group order.
+///
+/// Errors: the first of the tasks in row-group order (as a sequential read would report);
+/// `Corrupt` (of object `key`) if a task is cancelled; a panic in a task is resumed.
+async fn per_row_group<R, T, Fut>(groups: usize, key: &str, task: T) -> Result<Vec<R>>
+where
+    R: Send + 'static,
+    T: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<R>> + Send + 'static,
+{
     let mut set = tokio::task::JoinSet::new();
     for rg in 0..groups {
-        let (store, entry, meta, f) = (store.clone(), entry.clone(), meta.clone(), f.clone());
-        set.spawn(async move { (rg, read_group(store, entry, meta, rg).await.map(f)) });
+        let part = task(rg);
+        set.spawn(async move { (rg, part.await) });
     }
     let mut parts: Vec<Option<Result<R>>> = (0..groups).map(|_| None).collect();
     while let Some(joined) = set.join_next().await {
         let (rg, part) = match joined {
             Ok(r) => r,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => return Err(corrupt(&entry.key, format!("decode task: {e}"))),
+            Err(e) => return Err(corrupt(key, format!("decode task: {e}"))),
         };
         parts[rg] = Some(part);
     }
-    // The first error in file order, as a sequential read would report.
     parts.into_iter().flatten().collect()
 }
 
@@ -143,25 +160,12 @@ pub async fn read_keys(store: &Store, entry: &ObjectEntry) -> Result<Vec<SpanKey
         [leaf(COL_TRACE_ID)?, leaf(COL_START)?, leaf(COL_SPAN_ID)?],
     );
     let groups = meta.metadata().num_row_groups();
-    let mut set = tokio::task::JoinSet::new();
-    for rg in 0..groups {
+    let parts = per_row_group(groups, &entry.key, |rg| {
         let (store, entry, meta, mask) = (store.clone(), entry.clone(), meta.clone(), mask.clone());
-        set.spawn(async move { (rg, read_key_group(store, entry, meta, mask, rg).await) });
-    }
-    let mut parts: Vec<Option<Result<Vec<SpanKey>>>> = (0..groups).map(|_| None).collect();
-    while let Some(joined) = set.join_next().await {
-        let (rg, part) = match joined {
-            Ok(r) => r,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => return Err(corrupt(&entry.key, format!("decode task: {e}"))),
-        };
-        parts[rg] = Some(part);
-    }
-    let mut out = Vec::new();
-    for p in parts.into_iter().flatten() {
-        out.extend(p?);
-    }
-    Ok(out)
+        read_key_group(store, entry, meta, mask, rg)
+    })
+    .await?;
+    Ok(parts.into_iter().flatten().collect())
 }
 
 async fn read_key_group(
@@ -385,28 +389,26 @@ impl<'a> Cols<'a> {
         let attrs = |n: &str| AttrMapReader::new(c(n)?).map_err(|e| corrupt(key, e.to_string()));
         let mut ded_str = Vec::new();
         let mut ded_int = Vec::new();
-        let mut res_inputs: Vec<&'a dyn Array> = Vec::new();
-        for n in [
+        let arrays = |names: &[&str]| -> Result<Vec<&'a dyn Array>> {
+            names.iter().map(|n| Ok(c(n)?.as_ref())).collect()
+        };
+        let mut res_inputs = arrays(&[
             COL_RES_ATTRS,
             COL_RES_DROPPED,
             COL_RES_ENTITY_REFS,
             COL_RES_SCHEMA_URL,
-        ] {
-            res_inputs.push(c(n)?.as_ref());
-        }
-        for (_, d) in dedicated_of(AttrScope::Resource) {
-            res_inputs.push(c(d.column)?.as_ref());
-        }
-        let mut scope_inputs: Vec<&'a dyn Array> = Vec::new();
-        for n in [
+        ])?;
+        let dedicated: Vec<_> = dedicated_of(AttrScope::Resource)
+            .map(|(_, d)| d.column)
+            .collect();
+        res_inputs.extend(arrays(&dedicated)?);
+        let scope_inputs = arrays(&[
             COL_SCOPE_NAME,
             COL_SCOPE_VERSION,
             COL_SCOPE_ATTRS,
             COL_SCOPE_DROPPED,
             COL_SCOPE_SCHEMA_URL,
-        ] {
-            scope_inputs.push(c(n)?.as_ref());
-        }
+        ])?;
         for d in DEDICATED {
             if d.int {
                 ded_str.push(None);

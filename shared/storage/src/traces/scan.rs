@@ -15,9 +15,11 @@ use super::reader::TracesReader;
 use super::record::SpanRecord;
 use crate::error::Result;
 use crate::logs::schema::ms_range_overlaps;
-use crate::manifest::ManifestLog;
+use crate::manifest::{Manifest, ManifestLog, ObjectEntry};
+use crate::store::Store;
 use futures::{StreamExt, TryStreamExt};
 use lakewatch_model::{Signal, TenantId};
+use std::future::Future;
 
 /// Objects read concurrently by one scan.
 const PARALLEL_READS: usize = 4;
@@ -43,38 +45,68 @@ impl TracesReader {
         if start >= end {
             return Ok(Vec::new());
         }
+        let parts = self
+            .read_overlapping(tenant, start, end, |store, e| async move {
+                read_all(&store, &e).await
+            })
+            .await?;
+        Ok(parts
+            .into_iter()
+            .flatten()
+            .filter(|r| (start..end).contains(&r.start_ns()))
+            .collect())
+    }
+
+    /// `read` applied to every object of the tenant's traces manifest that [`overlapping`]
+    /// selects for `[start_ns, end_ns)` (objects by id, [`PARALLEL_READS`] at a time);
+    /// results in object order. An object compacted away during the reads restarts them on a
+    /// fresh manifest, twice.
+    ///
+    /// Errors: the manifest's, or the first of `read` in object order.
+    async fn read_overlapping<R, F, Fut>(
+        &self,
+        tenant: &TenantId,
+        start_ns: i64,
+        end_ns: i64,
+        read: F,
+    ) -> Result<Vec<R>>
+    where
+        F: Fn(Store, ObjectEntry) -> Fut,
+        Fut: Future<Output = Result<R>>,
+    {
         let log = ManifestLog::new(self.store().clone(), tenant.clone(), Signal::Traces);
         let mut attempt = 0;
         loop {
             let manifest = log.load().await?;
-            let mut objs: Vec<_> = manifest
-                .objects
-                .iter()
-                .filter(|o| {
-                    o.rows > 0 && ms_range_overlaps(o.min_time_ms, o.max_time_ms, start, end)
-                })
-                .cloned()
-                .collect();
+            let mut objs: Vec<ObjectEntry> =
+                overlapping(&manifest, start_ns, end_ns).cloned().collect();
             objs.sort_by(|a, b| a.id.cmp(&b.id));
-            let store = self.store().clone();
-            let reads: Vec<_> = objs.iter().map(|e| read_all(&store, e)).collect();
-            let res: Result<Vec<Vec<SpanRecord>>> = futures::stream::iter(reads)
+            let reads: Vec<_> = objs
+                .into_iter()
+                .map(|e| read(self.store().clone(), e))
+                .collect();
+            let res = futures::stream::iter(reads)
                 .buffered(PARALLEL_READS)
                 .try_collect()
                 .await;
             match res {
                 Err(e) if attempt < 2 && super::reader::vanished(&e) => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(parts) => {
-                    return Ok(parts
-                        .into_iter()
-                        .flatten()
-                        .filter(|r| (start..end).contains(&r.start_ns()))
-                        .collect())
-                }
+                other => return other,
             }
         }
     }
+}
+
+/// The objects of `manifest` holding spans whose span-start range overlaps
+/// `[start_ns, end_ns)` (ns since the epoch), in manifest order.
+fn overlapping(
+    manifest: &Manifest,
+    start_ns: i64,
+    end_ns: i64,
+) -> impl Iterator<Item = &ObjectEntry> {
+    manifest.objects.iter().filter(move |o| {
+        o.rows > 0 && ms_range_overlaps(o.min_time_ms, o.max_time_ms, start_ns, end_ns)
+    })
 }
 
 /// The spans of one trace, deduplicated, sorted by (start time, span id): ready for
@@ -110,9 +142,7 @@ impl TracesReader {
         let log = ManifestLog::new(self.store().clone(), tenant.clone(), Signal::Traces);
         let manifest = log.load().await?;
         let mut size = ScanSize::default();
-        for o in manifest.objects.iter().filter(|o| {
-            o.rows > 0 && ms_range_overlaps(o.min_time_ms, o.max_time_ms, start_ns, end_ns)
-        }) {
+        for o in overlapping(&manifest, start_ns, end_ns) {
             size.objects += 1;
             size.bytes += o.size_bytes;
             size.spans += o.rows;
@@ -139,34 +169,11 @@ impl TracesReader {
         if start_ns >= end_ns {
             return Ok(Vec::new());
         }
-        let log = ManifestLog::new(self.store().clone(), tenant.clone(), Signal::Traces);
-        let mut attempt = 0;
-        let parts = loop {
-            let manifest = log.load().await?;
-            let mut objs: Vec<_> = manifest
-                .objects
-                .iter()
-                .filter(|o| {
-                    o.rows > 0 && ms_range_overlaps(o.min_time_ms, o.max_time_ms, start_ns, end_ns)
-                })
-                .cloned()
-                .collect();
-            objs.sort_by(|a, b| a.id.cmp(&b.id));
-            let store = self.store().clone();
-            let reads: Vec<_> = objs
-                .iter()
-                .map(|e| map_row_groups(&store, e, group::group_run))
-                .collect();
-            let res: Result<Vec<Vec<group::Run>>> = futures::stream::iter(reads)
-                .buffered(PARALLEL_READS)
-                .try_collect()
-                .await;
-            match res {
-                Err(e) if attempt < 2 && super::reader::vanished(&e) => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(parts) => break parts,
-            }
-        };
+        let parts = self
+            .read_overlapping(tenant, start_ns, end_ns, |store, e| async move {
+                map_row_groups(&store, &e, group::group_run).await
+            })
+            .await?;
         let objects: Vec<Vec<TraceSpans>> = parts.into_iter().map(group::join_runs).collect();
         Ok(group::merge_objects(objects, start_ns, end_ns))
     }
@@ -182,41 +189,19 @@ impl TracesReader {
         if start_ns >= end_ns {
             return Ok(0);
         }
-        let log = ManifestLog::new(self.store().clone(), tenant.clone(), Signal::Traces);
-        let mut attempt = 0;
-        loop {
-            let manifest = log.load().await?;
-            let mut objs: Vec<_> = manifest
-                .objects
-                .iter()
-                .filter(|o| {
-                    o.rows > 0 && ms_range_overlaps(o.min_time_ms, o.max_time_ms, start_ns, end_ns)
-                })
-                .cloned()
-                .collect();
-            objs.sort_by(|a, b| a.id.cmp(&b.id));
-            let store = self.store().clone();
-            let reads: Vec<_> = objs.iter().map(|e| read_keys(&store, e)).collect();
-            let res: Result<Vec<_>> = futures::stream::iter(reads)
-                .buffered(PARALLEL_READS)
-                .try_collect()
-                .await;
-            match res {
-                Err(e) if attempt < 2 && super::reader::vanished(&e) => attempt += 1,
-                Err(e) => return Err(e),
-                Ok(parts) => {
-                    let keys = parts.into_iter().flatten().collect();
-                    return Ok(count::count_traces(keys, start_ns, end_ns));
-                }
-            }
-        }
+        let parts = self
+            .read_overlapping(tenant, start_ns, end_ns, |store, e| async move {
+                read_keys(&store, &e).await
+            })
+            .await?;
+        let keys = parts.into_iter().flatten().collect();
+        Ok(count::count_traces(keys, start_ns, end_ns))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
     use crate::traces::TracesWriter;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 
@@ -251,12 +236,7 @@ mod tests {
     ) -> Vec<TraceSpans> {
         let log = ManifestLog::new(reader.store().clone(), t.clone(), Signal::Traces);
         let manifest = log.load().await.unwrap();
-        let mut objs: Vec<_> = manifest
-            .objects
-            .iter()
-            .filter(|o| o.rows > 0 && ms_range_overlaps(o.min_time_ms, o.max_time_ms, start, end))
-            .cloned()
-            .collect();
+        let mut objs: Vec<_> = overlapping(&manifest, start, end).cloned().collect();
         objs.sort_by(|a, b| a.id.cmp(&b.id));
         let mut rows = Vec::new();
         for o in &objs {
