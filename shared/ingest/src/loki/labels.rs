@@ -24,6 +24,10 @@ pub fn is_legacy_name(n: &str) -> bool {
 
 /// Go's `strconv.Quote`: `"` + escaped text + `"` (`\n`, `\t`, `\"`, `\\`, `\xNN` for other
 /// control bytes; printable Unicode kept).
+///
+/// Kept apart from `lakewatch_logql::template::go::go_quote` (the one the templates, LogQL
+/// and the ruler share): `lakewatch-ingest` does not depend on `lakewatch-logql`, and this
+/// one keeps NBSP/soft hyphen unescaped as the push-error texts it was matched against do.
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

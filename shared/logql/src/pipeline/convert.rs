@@ -2,30 +2,7 @@
 //! texts (which end up in `__error_details__`): `strconv.ParseFloat`, `time.ParseDuration`
 //! and go-humanize's `ParseBytes` (v1.0.1).
 
-/// Go's `strconv.Quote` for the ASCII range (non-ASCII characters are kept as is).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::template::go::go_quote;
 
 /// `strconv.ParseFloat(s, 64)`. Errors read
 /// `strconv.ParseFloat: parsing "<s>": invalid syntax` (or `value out of range`).

@@ -147,6 +147,19 @@ pub(crate) fn simple_key(list: &ListNode) -> Option<String> {
 /// outside a block (`unexpected {{end}}`), a block left open (`unexpected EOF`), and
 /// `{{break}}`/`{{continue}}` outside `{{range}}`.
 pub(crate) fn check_structure(src: &str, name: &str) -> Result<(), String> {
+    check_structure_with(src, name, &|_, _| None)
+}
+
+/// `check_structure` with a further check of every action: `action(text, word)` gets
+/// the action's text after `{{` and spaces (up to `}}`) and its first word (`if`, `end`, a
+/// function name, or `""`), and returns the error text (without the `template: NAME:LINE: `
+/// prefix, which is added) for an action Go's parser rejects. Errors: `template: NAME:LINE:
+/// msg` (1-based line of the action's `{{`).
+pub fn check_structure_with(
+    src: &str,
+    name: &str,
+    action: &dyn Fn(&str, &str) -> Option<String>,
+) -> Result<(), String> {
     let b = src.as_bytes();
     let line_at = |i: usize| 1 + b[..i.min(b.len())].iter().filter(|c| **c == b'\n').count();
     let err = |i: usize, msg: &str| Err(format!("template: {name}:{}: {msg}", line_at(i)));
@@ -195,6 +208,9 @@ pub(crate) fn check_structure(src: &str, name: &str) -> Result<(), String> {
                 _ => k += 1,
             }
         }
+        if let Some(e) = action(src.get(j..k).unwrap_or(""), word) {
+            return err(start, &e);
+        }
         match word {
             "if" | "range" | "with" | "define" | "block" => stack.push(word),
             "end" if stack.pop().is_none() => return err(start, "unexpected {{end}}"),
@@ -219,6 +235,24 @@ pub(crate) fn check_structure(src: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What [`check_variables_with`] checks beyond Go's scoping of `$variables`.
+#[derive(Clone, Copy)]
+pub struct VarRules<'a> {
+    /// `$x = …` on an undeclared `$x` declares it (the Go that Prometheus is built with
+    /// records both `:=` and `=` as declarations; the assignment fails only at run time);
+    /// `false` fails it with `undefined variable "$x"` (Loki's behaviour).
+    pub assign_declares: bool,
+    /// When set, a called identifier for which it returns `false` fails with
+    /// `function "f" not defined` (LogQL checks functions in its own pass instead).
+    pub is_function: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// Loki's rules: no function check, `$x = …` needs a declared `$x`.
+const LOKI_VARS: VarRules<'static> = VarRules {
+    assign_declares: false,
+    is_function: None,
+};
+
 /// Go's parse-time check that every `$variable` is declared in scope
 /// (`undefined variable "$x"`).
 pub(crate) fn check_variables(
@@ -226,30 +260,45 @@ pub(crate) fn check_variables(
     name: &str,
     scope: &mut Vec<String>,
 ) -> Result<(), String> {
+    check_variables_with(list, name, scope, &LOKI_VARS)
+}
+
+/// Go's parse-time check that every `$variable` of `list` is declared in scope (`scope` holds
+/// the names visible at the start, e.g. `["$"]`), with `rules`. Errors:
+/// `template: NAME:LINE: undefined variable "$x"`, `template: NAME:LINE: function "f" not
+/// defined`.
+pub fn check_variables_with(
+    list: &ListNode,
+    name: &str,
+    scope: &mut Vec<String>,
+    rules: &VarRules<'_>,
+) -> Result<(), String> {
     let mark = scope.len();
     for node in &list.nodes {
         match node {
-            Node::List(l) => check_variables(l, name, scope)?,
+            Node::List(l) => check_variables_with(l, name, scope, rules)?,
             Node::Action(a) => {
-                pipe_vars(&a.pipe, name, scope)?;
-                declare(&a.pipe, name, scope)?;
+                pipe_vars(&a.pipe, name, scope, rules)?;
+                declare(&a.pipe, name, scope, rules)?;
             }
             Node::If(b) | Node::Range(b) | Node::With(b) => {
                 let inner = scope.len();
-                pipe_vars(&b.pipe, name, scope)?;
-                declare(&b.pipe, name, scope)?;
-                check_variables(&b.body, name, scope)?;
+                pipe_vars(&b.pipe, name, scope, rules)?;
+                declare(&b.pipe, name, scope, rules)?;
+                check_variables_with(&b.body, name, scope, rules)?;
                 if let Some(e) = &b.else_body {
-                    check_variables(e, name, scope)?;
+                    check_variables_with(e, name, scope, rules)?;
                 }
                 scope.truncate(inner);
             }
             Node::Template(t) => {
                 if let Some(p) = &t.pipe {
-                    pipe_vars(p, name, scope)?;
+                    pipe_vars(p, name, scope, rules)?;
                 }
             }
-            Node::Define(d) => check_variables(&d.body, name, &mut vec!["$".to_string()])?,
+            Node::Define(d) => {
+                check_variables_with(&d.body, name, &mut vec!["$".to_string()], rules)?
+            }
             Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
         }
     }
@@ -257,9 +306,14 @@ pub(crate) fn check_variables(
     Ok(())
 }
 
-fn declare(p: &PipeNode, name: &str, scope: &mut Vec<String>) -> Result<(), String> {
+fn declare(
+    p: &PipeNode,
+    name: &str,
+    scope: &mut Vec<String>,
+    rules: &VarRules<'_>,
+) -> Result<(), String> {
     for v in &p.decl {
-        if p.is_assign {
+        if p.is_assign && !rules.assign_declares {
             if !scope.iter().any(|s| s == v.as_str()) {
                 return Err(format!(
                     "template: {name}:{}: undefined variable {:?}",
@@ -274,17 +328,34 @@ fn declare(p: &PipeNode, name: &str, scope: &mut Vec<String>) -> Result<(), Stri
     Ok(())
 }
 
-fn pipe_vars(p: &PipeNode, name: &str, scope: &mut Vec<String>) -> Result<(), String> {
+fn pipe_vars(
+    p: &PipeNode,
+    name: &str,
+    scope: &mut Vec<String>,
+    rules: &VarRules<'_>,
+) -> Result<(), String> {
     for cmd in &p.commands {
         for arg in &cmd.args {
-            expr_vars(arg, name, scope)?;
+            expr_vars(arg, name, scope, rules)?;
         }
     }
     Ok(())
 }
 
-fn expr_vars(e: &Expr, name: &str, scope: &mut Vec<String>) -> Result<(), String> {
+fn expr_vars(
+    e: &Expr,
+    name: &str,
+    scope: &mut Vec<String>,
+    rules: &VarRules<'_>,
+) -> Result<(), String> {
     match e {
+        Expr::Identifier(pos, f) if rules.is_function.is_some_and(|is_fn| !is_fn(f)) => {
+            return Err(format!(
+                "template: {name}:{}: function {:?} not defined",
+                pos.line,
+                f.as_str()
+            ));
+        }
         Expr::Variable(pos, v, _) if !scope.iter().any(|s| s == v.as_str()) => {
             return Err(format!(
                 "template: {name}:{}: undefined variable {:?}",
@@ -294,11 +365,11 @@ fn expr_vars(e: &Expr, name: &str, scope: &mut Vec<String>) -> Result<(), String
         }
         Expr::Pipe(_, p) => {
             let mark = scope.len();
-            pipe_vars(p, name, scope)?;
-            declare(p, name, scope)?;
+            pipe_vars(p, name, scope, rules)?;
+            declare(p, name, scope, rules)?;
             scope.truncate(mark);
         }
-        Expr::Chain(_, inner, _) => expr_vars(inner, name, scope)?,
+        Expr::Chain(_, inner, _) => expr_vars(inner, name, scope, rules)?,
         _ => {}
     }
     Ok(())

@@ -17,14 +17,17 @@ use std::sync::Arc;
 use gotmpl::parse::{ListNode, Pos};
 use gotmpl::{MissingKey, Value};
 
-mod analyze;
-mod errors;
+pub mod analyze;
+pub mod errors;
 mod funcs;
+pub mod go;
 mod gotime;
 mod numeric;
 mod value;
 
 use analyze::Usage;
+/// Go's `time.Time` (layouts, `String()`), also used by the Prometheus alert templates.
+pub use gotime::GoTime;
 
 /// What a template sees: `.label` values, `__line__` and `__timestamp__`.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +75,7 @@ impl Template {
             .missing_key(MissingKey::ZeroValue)
             .funcs(funcs::loki_funcs().clone())
             .parse(source)
-            .map_err(|e| go_parse_error(&e.to_string(), name))?;
+            .map_err(|e| errors::go_parse_error(&e.to_string(), name))?;
         let empty = ListNode {
             pos: Pos::new(0, 1),
             nodes: Vec::new(),
@@ -82,12 +85,7 @@ impl Template {
         let mut usage = Usage::default();
         analyze::analyze(&main, name, &mut usage)?;
         analyze::check_variables(&main, name, &mut vec!["$".to_string()])?;
-        let defines: Vec<String> = parsed
-            .templates()
-            .into_iter()
-            .filter(|t| *t != name)
-            .map(str::to_string)
-            .collect();
+        let defines = go::other_templates(&parsed, name);
         let mut engine = parsed;
         for d in defines {
             if let Some(body) = engine.lookup(&d) {
@@ -180,18 +178,4 @@ impl Template {
         }
         fallback
     }
-}
-
-/// Go reports parse errors as `template: NAME:LINE: msg` (no column).
-fn go_parse_error(msg: &str, name: &str) -> String {
-    let prefix = format!("template: {name}:");
-    if let Some(rest) = msg.strip_prefix(&prefix) {
-        let mut parts = rest.splitn(3, ':');
-        if let (Some(line), Some(col), Some(text)) = (parts.next(), parts.next(), parts.next()) {
-            if col.bytes().all(|c| c.is_ascii_digit()) && !col.is_empty() {
-                return format!("{prefix}{line}:{text}");
-            }
-        }
-    }
-    msg.to_string()
 }

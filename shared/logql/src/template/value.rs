@@ -2,15 +2,8 @@
 
 use gotmpl::{TemplateError, Value};
 
+pub(crate) use super::go::{arity, call_err, go_float, go_print, FnResult};
 use super::gotime::GoTime;
-
-/// Result of a template function.
-pub(crate) type FnResult = Result<Value, TemplateError>;
-
-/// `error calling NAME: MSG`, Go's wrapping of a function's error.
-pub(crate) fn call_err(name: &str, msg: impl std::fmt::Display) -> TemplateError {
-    TemplateError::Exec(format!("error calling {name}: {msg}"))
-}
 
 /// Go's name for the type of `v` as `text/template` reports it.
 pub(crate) fn go_type(v: &Value) -> &'static str {
@@ -27,17 +20,6 @@ pub(crate) fn go_type(v: &Value) -> &'static str {
     }
 }
 
-/// Exactly `n` arguments (Go: `wrong number of args for NAME: want N got M`).
-pub(crate) fn arity(name: &str, args: &[Value], n: usize) -> Result<(), TemplateError> {
-    if args.len() == n {
-        return Ok(());
-    }
-    Err(TemplateError::Exec(format!(
-        "wrong number of args for {name}: want {n} got {}",
-        args.len()
-    )))
-}
-
 /// At least `n` arguments (variadic Go functions).
 pub(crate) fn arity_min(name: &str, args: &[Value], n: usize) -> Result<(), TemplateError> {
     if args.len() >= n {
@@ -50,13 +32,7 @@ pub(crate) fn arity_min(name: &str, args: &[Value], n: usize) -> Result<(), Temp
 }
 
 fn wrong_type(expected: &str, v: &Value) -> TemplateError {
-    if matches!(v, Value::Nil) {
-        return TemplateError::Exec(format!("invalid value; expected {expected}"));
-    }
-    TemplateError::Exec(format!(
-        "wrong type for value; expected {expected}; got {}",
-        go_type(v)
-    ))
+    super::go::wrong_type(expected, v, go_type)
 }
 
 /// A Go `string` parameter.
@@ -203,70 +179,6 @@ pub(crate) fn is_empty(v: &Value) -> bool {
         Value::List(l) => l.is_empty(),
         Value::Map(m) => m.is_empty(),
         Value::Function(_) => false,
-    }
-}
-
-/// Go's `%v` for a `float64` (`strconv.FormatFloat(f, 'g', -1, 64)` with `e+06`-style
-/// exponents: `1e+06`, `1.5`, `1e-05`, `+Inf`, `NaN`).
-pub(crate) fn go_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_string();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    // %v is %g with the shortest precision: exponent form when exp < -4 || exp >= 6
-    // (strconv's `eprec = 6` for the shortest case).
-    if !(-4..6).contains(&exp) {
-        return sci_text(mantissa, exp);
-    }
-    format!("{f}")
-}
-
-fn sci_text(mantissa: &str, exp: i32) -> String {
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mantissa}e{sign}{:02}", exp.abs())
-}
-
-/// Writes `v` as Go's `fmt.Print` does for the template's data (`map[a:1 b:x]`, `[1 2]`,
-/// `<nil>`).
-pub(crate) fn go_print(v: &Value, out: &mut String) {
-    match v {
-        Value::Nil => out.push_str("<nil>"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Uint(u) => out.push_str(&u.to_string()),
-        Value::Float(f) => out.push_str(&go_float(*f)),
-        Value::String(s) => out.push_str(s),
-        Value::List(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                go_print(item, out);
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            out.push_str("map[");
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                out.push_str(k);
-                out.push(':');
-                go_print(item, out);
-            }
-            out.push(']');
-        }
-        Value::Function(_) => out.push_str("<func>"),
     }
 }
 

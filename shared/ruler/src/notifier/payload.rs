@@ -18,21 +18,8 @@ pub fn generator_url(external_url: &str, expr: &str) -> String {
     )
 }
 
-/// Go's `url.QueryEscape`: keeps `A-Za-z0-9-_.~`, space becomes `+`, everything else `%XX`
-/// (upper-case hex) per UTF-8 byte.
-pub fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// Go's `url.QueryEscape` (shared with the templates' `urlquery`-style escaping).
+pub use lakewatch_logql::template::go::query_escape;
 
 /// Prometheus's JSON time for Alertmanager (`strfmt.DateTime`, `RFC3339Millis` in UTC):
 /// `2006-01-02T15:04:05.000Z`. `None` is Go's zero time `0001-01-01T00:00:00.000Z`, which

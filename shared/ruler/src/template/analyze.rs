@@ -2,9 +2,11 @@
 //! (`unexpected {{end}}`, `unexpected EOF`, `missing value for if`), characters Go's lexer
 //! rejects (`unrecognized character in action: U+00A0`), undeclared variables
 //! (`undefined variable "$x"`) and undefined functions (`function "foo" not defined`).
-//! Structure and variable checks adapted from the logs engine (`lakewatch_logql` templates).
+//! The block-structure and variable walks are the LogQL templates'
+//! (`lakewatch_logql::template::analyze`), parametrised with Prometheus's checks.
 
-use gotmpl::parse::{Expr, ListNode, Node, PipeNode};
+use gotmpl::parse::ListNode;
+use lakewatch_logql::template::analyze;
 
 /// Go's built-in template functions (`text/template` `builtins()`).
 pub(crate) const GO_BUILTINS: [&str; 19] = [
@@ -21,12 +23,12 @@ fn go_rune(c: char) -> String {
     }
 }
 
-/// The first character Go's lexer rejects inside an action (a non-ASCII rune that is neither
-/// a letter nor a digit), outside quoted text.
-fn bad_char(action: &str) -> Option<char> {
+/// The characters of `action` outside quoted text (`"…"`, `` `…` ``, `'…'`); an opening
+/// quote is included, the quoted text and its closing quote are not.
+fn unquoted(action: &str) -> impl Iterator<Item = char> + '_ {
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    for c in action.chars() {
+    action.chars().filter(move |&c| {
         if let Some(q) = quote {
             if escaped {
                 escaped = false;
@@ -35,153 +37,55 @@ fn bad_char(action: &str) -> Option<char> {
             } else if c == q {
                 quote = None;
             }
-            continue;
+            return false;
         }
-        match c {
-            '"' | '`' | '\'' => quote = Some(c),
-            c if !c.is_ascii() && !c.is_alphanumeric() => return Some(c),
-            _ => {}
+        if matches!(c, '"' | '`' | '\'') {
+            quote = Some(c);
         }
-    }
-    None
+        true
+    })
 }
 
-/// Go's block-structure checks, which the engine's parser leaves out: `{{end}}`/`{{else}}`
-/// outside a block (`unexpected {{end}}`), a block left open (`unexpected EOF`), and
-/// `{{break}}`/`{{continue}}` outside `{{range}}`.
+/// The first character Go's lexer rejects inside an action (a non-ASCII rune that is neither
+/// a letter nor a digit), outside quoted text.
+fn bad_char(action: &str) -> Option<char> {
+    unquoted(action).find(|c| !c.is_ascii() && !c.is_alphanumeric())
+}
+
+/// Go's block-structure checks (the LogQL templates' `check_structure_with`) plus the action
+/// checks Prometheus's Go parser makes and the engine does not: characters Go's lexer
+/// rejects, misplaced tokens ([`token_error`]) and `missing value for if/range/with`.
 pub(crate) fn check_structure(src: &str, name: &str) -> Result<(), String> {
-    let b = src.as_bytes();
-    let line_at = |i: usize| 1 + b[..i.min(b.len())].iter().filter(|c| **c == b'\n').count();
-    let err = |i: usize, msg: &str| Err(format!("template: {name}:{}: {msg}", line_at(i)));
-    let mut stack: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while let Some(off) = src[i..].find("{{") {
-        let start = i + off;
-        let mut j = start + 2;
-        if b.get(j) == Some(&b'-') && b.get(j + 1).is_some_and(u8::is_ascii_whitespace) {
-            j += 1;
+    analyze::check_structure_with(src, name, &|action, word| {
+        if let Some(c) = bad_char(action) {
+            return Some(format!("unrecognized character in action: {}", go_rune(c)));
         }
-        while b.get(j).is_some_and(u8::is_ascii_whitespace) {
-            j += 1;
+        if let Some(e) = token_error(action, word) {
+            return Some(e);
         }
-        let word_len = b[j..]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-            .count();
-        let word = &src[j..j + word_len];
-        // Skip to the closing delimiter, stepping over comments and quoted text.
-        let mut k = j + word_len;
-        if src[j..].starts_with("/*") {
-            k = match src[j + 2..].find("*/") {
-                Some(e) => j + 2 + e + 2,
-                None => return Ok(()), // the engine reports unclosed comments
-            };
-        }
-        loop {
-            match b.get(k) {
-                None => return Ok(()), // the engine reports unclosed actions
-                Some(b'}') if b.get(k + 1) == Some(&b'}') => break,
-                Some(q @ (b'"' | b'`' | b'\'')) => {
-                    let q = *q;
-                    k += 1;
-                    while let Some(&c) = b.get(k) {
-                        if c == b'\\' && q != b'`' {
-                            k += 2;
-                            continue;
-                        }
-                        k += 1;
-                        if c == q {
-                            break;
-                        }
-                    }
-                }
-                _ => k += 1,
-            }
-        }
-        if let Some(c) = src.get(j..k).and_then(bad_char) {
-            return err(
-                start,
-                &format!("unrecognized character in action: {}", go_rune(c)),
-            );
-        }
-        if let Some(e) = token_error(src.get(j..k).unwrap_or(""), word) {
-            return err(start, &e);
-        }
-        let rest = src.get(j + word_len..k).unwrap_or("").trim();
+        let rest = action.get(word.len()..).unwrap_or("").trim();
         let rest = rest.strip_suffix('-').unwrap_or(rest).trim();
         if matches!(word, "if" | "range" | "with") && rest.is_empty() {
-            return err(start, &format!("missing value for {word}"));
+            return Some(format!("missing value for {word}"));
         }
-        match word {
-            "if" | "range" | "with" | "define" | "block" => stack.push(word),
-            "end" if stack.pop().is_none() => return err(start, "unexpected {{end}}"),
-            "else" if stack.is_empty() => return err(start, "unexpected {{else}}"),
-            "break" | "continue" => {
-                let in_range = stack
-                    .iter()
-                    .rev()
-                    .take_while(|w| !matches!(**w, "define" | "block"))
-                    .any(|w| *w == "range");
-                if !in_range {
-                    return err(start, &format!("{{{{{word}}}}} outside {{{{range}}}}"));
-                }
-            }
-            _ => {}
-        }
-        i = k + 2;
-    }
-    if !stack.is_empty() {
-        return err(src.len(), "unexpected EOF");
-    }
-    Ok(())
+        None
+    })
 }
 
 /// Go's parse-time check that every `$variable` is declared in scope
-/// (`undefined variable "$x"`).
-/// Also checks that every called function is defined ([`is_function`]).
+/// (`undefined variable "$x"`) and that every called function is defined ([`is_function`]),
+/// with Prometheus's Go semantics: `$x = …` also declares `$x` (an assignment to an
+/// undeclared variable fails only at run time). The walk is the LogQL templates'.
 pub(crate) fn check_variables(
     list: &ListNode,
     name: &str,
     scope: &mut Vec<String>,
 ) -> Result<(), String> {
-    let mark = scope.len();
-    for node in &list.nodes {
-        match node {
-            Node::List(l) => check_variables(l, name, scope)?,
-            Node::Action(a) => {
-                pipe_vars(&a.pipe, name, scope)?;
-                declare(&a.pipe, name, scope)?;
-            }
-            Node::If(b) | Node::Range(b) | Node::With(b) => {
-                let inner = scope.len();
-                pipe_vars(&b.pipe, name, scope)?;
-                declare(&b.pipe, name, scope)?;
-                check_variables(&b.body, name, scope)?;
-                if let Some(e) = &b.else_body {
-                    check_variables(e, name, scope)?;
-                }
-                scope.truncate(inner);
-            }
-            Node::Template(t) => {
-                if let Some(p) = &t.pipe {
-                    pipe_vars(p, name, scope)?;
-                }
-            }
-            Node::Define(d) => check_variables(&d.body, name, &mut vec!["$".to_string()])?,
-            Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
-        }
-    }
-    scope.truncate(mark);
-    Ok(())
-}
-
-/// Go's parser records `$x := …` and also `$x = …` as declared (an assignment to an undeclared
-/// variable fails only at run time).
-fn declare(p: &PipeNode, _name: &str, scope: &mut Vec<String>) -> Result<(), String> {
-    for v in &p.decl {
-        scope.push(v.to_string());
-    }
-    Ok(())
+    let rules = analyze::VarRules {
+        assign_declares: true,
+        is_function: Some(&is_function),
+    };
+    analyze::check_variables_with(list, name, scope, &rules)
 }
 
 /// Go's lexer/parser errors the engine words differently, from the action's text `action`
@@ -233,22 +137,9 @@ fn token_error(action: &str, word: &str) -> Option<String> {
     }
     // Parentheses and `..` outside quoted text.
     let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
     let mut prev = ' ';
-    for c in body.chars() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' && q != '`' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
+    for c in unquoted(body) {
         match c {
-            '"' | '`' | '\'' => quote = Some(c),
             '(' => depth += 1,
             ')' => depth -= 1,
             '.' if prev == '.' => return Some("unexpected <.> in operand".to_string()),
@@ -257,43 +148,6 @@ fn token_error(action: &str, word: &str) -> Option<String> {
         prev = c;
     }
     (depth > 0).then(|| "unclosed left paren".to_string())
-}
-
-fn pipe_vars(p: &PipeNode, name: &str, scope: &mut Vec<String>) -> Result<(), String> {
-    for cmd in &p.commands {
-        for arg in &cmd.args {
-            expr_vars(arg, name, scope)?;
-        }
-    }
-    Ok(())
-}
-
-fn expr_vars(e: &Expr, name: &str, scope: &mut Vec<String>) -> Result<(), String> {
-    match e {
-        Expr::Identifier(pos, f) if !is_function(f) => {
-            return Err(format!(
-                "template: {name}:{}: function {:?} not defined",
-                pos.line,
-                f.as_str()
-            ));
-        }
-        Expr::Variable(pos, v, _) if !scope.iter().any(|s| s == v.as_str()) => {
-            return Err(format!(
-                "template: {name}:{}: undefined variable {:?}",
-                pos.line,
-                v.as_str()
-            ));
-        }
-        Expr::Pipe(_, p) => {
-            let mark = scope.len();
-            pipe_vars(p, name, scope)?;
-            declare(p, name, scope)?;
-            scope.truncate(mark);
-        }
-        Expr::Chain(_, inner, _) => expr_vars(inner, name, scope)?,
-        _ => {}
-    }
-    Ok(())
 }
 
 fn is_function(f: &str) -> bool {

@@ -1,49 +1,23 @@
-//! Go `fmt` and standard-library text the template functions produce: `%v` and `%.4g` of a
-//! `float64`, `time.Time.String()`, `url.QueryEscape`, `net.SplitHostPort`,
-//! `strconv.ParseFloat` errors and Prometheus's `model.ParseDuration`.
+//! Go `fmt` and standard-library text the template functions produce: `%.4g` of a
+//! `float64`, `time.Time.String()`, `net.SplitHostPort` and Prometheus's
+//! `model.ParseDuration`; `%v` of a float64, `strconv.Quote`, `strconv.ParseFloat` and
+//! `url.QueryEscape` are re-exported from `lakewatch_logql` (shared with the LogQL templates).
 
 use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// Go's `%v` for a `float64` (`strconv.FormatFloat(f, 'g', -1, 64)`): `1e+06`, `1.5`, `1e-05`,
-/// `+Inf`, `NaN`.
-pub(crate) fn go_float(f: f64) -> String {
-    if let Some(s) = special(f) {
-        return s;
-    }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        return sci_text(mantissa, exp);
-    }
-    format!("{f}")
-}
-
-fn special(f: f64) -> Option<String> {
-    if f.is_nan() {
-        return Some("NaN".to_string());
-    }
-    if f.is_infinite() {
-        return Some(if f > 0.0 { "+Inf" } else { "-Inf" }.to_string());
-    }
-    if f == 0.0 {
-        return Some(if f.is_sign_negative() { "-0" } else { "0" }.to_string());
-    }
-    None
-}
-
-fn sci_text(mantissa: &str, exp: i32) -> String {
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mantissa}e{sign}{:02}", exp.abs())
-}
+// One implementation with the LogQL templates: Go's `%v` of a float64, `strconv.Quote`,
+// `strconv.ParseFloat` and `url.QueryEscape` are the same in both template languages.
+pub(crate) use lakewatch_logql::pipeline::parse_float;
+use lakewatch_logql::template::go::sci_text;
+pub(crate) use lakewatch_logql::template::go::{go_float, go_quote, query_escape};
 
 /// Go's `fmt.Sprintf("%.Pg", f)`: `P` significant digits, exponent form when the exponent is
 /// `< -4` or `>= P`, trailing zeros removed (`%.4g` of 1234567 is `1.235e+06`).
 pub(crate) fn go_g(f: f64, prec: usize) -> String {
-    if let Some(s) = special(f) {
-        return s;
+    if !f.is_finite() || f == 0.0 {
+        return go_float(f);
     }
     let prec = prec.max(1);
     let sci = format!("{:.*e}", prec - 1, f);
@@ -63,121 +37,14 @@ fn trim_zeros(s: &str) -> &str {
     s.trim_end_matches('0').trim_end_matches('.')
 }
 
-/// Go's `strconv.ParseFloat(s, 64)`: decimal and hex floats, `Inf`/`+Inf`/`-Inf`/`NaN` in any
-/// case, `_` not allowed. Errors as Go: `strconv.ParseFloat: parsing "one": invalid syntax`.
-pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
-    let err = || {
-        format!(
-            "strconv.ParseFloat: parsing {}: invalid syntax",
-            go_quote(s)
-        )
-    };
-    // Go allows `_` between digits (`1_000`), as in Go literals.
-    let cleaned;
-    let s = if s.contains('_') {
-        let b = s.as_bytes();
-        let ok = b.iter().enumerate().all(|(i, c)| {
-            *c != b'_'
-                || (i > 0
-                    && b[i - 1].is_ascii_digit()
-                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-        });
-        if !ok {
-            return Err(err());
-        }
-        cleaned = s.replace('_', "");
-        cleaned.as_str()
-    } else {
-        s
-    };
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let neg = s.starts_with('-');
-    let lower = body.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" {
-        return Ok(if neg {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
-    }
-    if lower == "nan" {
-        return if body.len() == s.len() {
-            Ok(f64::NAN)
-        } else {
-            Err(err())
-        };
-    }
-    let valid = !body.is_empty()
-        && body
-            .bytes()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
-        && body.bytes().any(|c| c.is_ascii_digit());
-    if !valid {
-        return Err(err());
-    }
-    match s.parse::<f64>() {
-        Ok(v) if v.is_infinite() => Err(format!(
-            "strconv.ParseFloat: parsing {}: value out of range",
-            go_quote(s)
-        )),
-        Ok(v) => Ok(v),
-        Err(_) => Err(err()),
-    }
-}
-
-/// Go's `%q` / `strconv.Quote` for ordinary text.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// `time.Unix(0, ns).UTC().String()`: `2015-06-23 13:19:44.128 +0000 UTC` (fraction without
 /// trailing zeros, none when whole).
 pub(crate) fn go_time_string(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let nsec = ns.rem_euclid(1_000_000_000) as u32;
-    let Some(t) = chrono::DateTime::from_timestamp(secs, nsec) else {
+    // Out of chrono's range Prometheus's value is not a time we can print: empty text.
+    if chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), 0).is_none() {
         return String::new();
-    };
-    let mut out = t.format("%Y-%m-%d %H:%M:%S").to_string();
-    if nsec != 0 {
-        let frac = format!("{nsec:09}");
-        out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
     }
-    out.push_str(" +0000 UTC");
-    out
-}
-
-/// Go's `url.QueryEscape`: unreserved bytes (`A-Za-z0-9-_.~`) kept, space as `+`, the rest
-/// `%XX` (upper-case hex).
-pub(crate) fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    lakewatch_logql::template::GoTime::from_unix_nanos(ns).go_string()
 }
 
 /// Go's `net.SplitHostPort`: `host:port`, `[v6]:port`; `None` where Go returns an error

@@ -13,7 +13,7 @@ use super::format::{
     go_float, go_quote, is_ip, join_host_port, parse_prom_duration, query_escape, split_host_port,
 };
 use super::gotime::call_method;
-use super::print::{engine_call, engine_compare, go_operands, print_operand, sprint};
+use super::print::{engine_call, engine_compare, go_operands, sprint, sprintln};
 use super::values::{
     arity, as_time, call_err, go_print, go_type, sample_value, str_arg, time_value, to_float,
     FnResult,
@@ -213,13 +213,7 @@ pub(crate) fn prometheus_function_names() -> Vec<String> {
 }
 
 fn wrong_type(expected: &str, v: &Value) -> TemplateError {
-    if matches!(v, Value::Nil) {
-        return TemplateError::Exec(format!("invalid value; expected {expected}"));
-    }
-    TemplateError::Exec(format!(
-        "wrong type for value; expected {expected}; got {}",
-        go_type(v)
-    ))
+    lakewatch_logql::template::go::wrong_type(expected, v, go_type)
 }
 
 fn query_result(v: &Value) -> Result<&[Value], TemplateError> {
@@ -574,17 +568,7 @@ fn register_print(m: &mut FuncMap) {
         )))
     });
     add(m, "print", |a| s(sprint(a)));
-    add(m, "println", |a| {
-        let mut out = String::new();
-        for (i, v) in a.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            print_operand(v, &mut out);
-        }
-        out.push('\n');
-        s(out)
-    });
+    add(m, "println", |a| s(sprintln(a)));
     add(m, "printf", |a| {
         if a.is_empty() {
             return Err(TemplateError::Exec(

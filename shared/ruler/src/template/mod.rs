@@ -227,12 +227,7 @@ fn parse(
     };
     let mut main = parsed.lookup(name).cloned().unwrap_or(empty);
     analyze::check_variables(&main, name, &mut vec!["$".to_string()])?;
-    let defines: Vec<String> = parsed
-        .templates()
-        .into_iter()
-        .filter(|t| *t != name)
-        .map(str::to_string)
-        .collect();
+    let defines = lakewatch_logql::template::go::other_templates(&parsed, name);
     let mut engine = parsed;
     let mut originals = vec![main.clone()];
     let in_define = rewrite::Scope {
@@ -265,7 +260,8 @@ struct Parsed {
     originals: Vec<ListNode>,
 }
 
-/// Go reports parse errors as `template: NAME:LINE: msg` (no column), with Go's lexer texts.
+/// Go reports parse errors as `template: NAME:LINE: msg` (no column), with Go's lexer texts
+/// where the engine words them differently (the column is dropped as for LogQL templates).
 fn go_parse_error(msg: &str, name: &str) -> String {
     let msg = msg
         .replace("unterminated raw string", "unterminated raw quoted string")
@@ -275,17 +271,7 @@ fn go_parse_error(msg: &str, name: &str) -> String {
             "multiple definition of template",
             "template: multiple definition of template",
         );
-    let msg = msg.as_str();
-    let prefix = format!("template: {name}:");
-    if let Some(rest) = msg.strip_prefix(&prefix) {
-        let mut parts = rest.splitn(3, ':');
-        if let (Some(line), Some(col), Some(text)) = (parts.next(), parts.next(), parts.next()) {
-            if !col.is_empty() && col.bytes().all(|c| c.is_ascii_digit()) {
-                return format!("{prefix}{line}:{text}");
-            }
-        }
-    }
-    msg.to_string()
+    errors::go_parse_error(&msg, name)
 }
 
 /// Go's text for a run-time error, located at the failing call when it can be found.

@@ -2,25 +2,22 @@
 //! engine's own versions print floats the Rust way (`1e+06`, `%!d(float64=2.5)`, `%T`) or
 //! compare a missing label (`nil`) differently from Go's `""`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
-use gotmpl::{TemplateError, Value};
+use gotmpl::Value;
 
 use super::format::go_float;
 use super::values::{call_err, go_print, go_type, FnResult};
+/// The engine's own built-ins, called the same way as the LogQL templates do.
+pub(crate) use lakewatch_logql::template::go::engine_call;
+use lakewatch_logql::template::go::{printf_verbs, sprint_with, sprintln_with, FmtVerb};
 
-/// `fmt.Sprint`: operands separated by a space when neither side is a string.
+/// `fmt.Sprint` of the operands, each as [`print_operand`].
 pub(crate) fn sprint(args: &[Value]) -> String {
-    let mut out = String::new();
-    for (i, a) in args.iter().enumerate() {
-        let is_str = |v: &Value| matches!(v, Value::String(_));
-        if i > 0 && !is_str(a) && !is_str(&args[i - 1]) {
-            out.push(' ');
-        }
-        print_operand(a, &mut out);
-    }
-    out
+    sprint_with(args, print_operand)
+}
+
+/// `fmt.Sprintln` of the operands, each as [`print_operand`].
+pub(crate) fn sprintln(args: &[Value]) -> String {
+    sprintln_with(args, print_operand)
 }
 
 /// `fmt.Print` of one operand; a missing label (`nil`) is `""` as in Go's `map[string]string`.
@@ -58,45 +55,27 @@ pub(crate) fn engine_compare(func: &'static str, args: &[Value]) -> FnResult {
 /// Replaces operands the engine would print differently from Go (floats under `%v`, lists,
 /// maps, times under `%v`/`%s`) by their Go text.
 /// Integer verbs on a float print Go's bad-verb text (`%!d(float64=2.5)`): the verb is
-/// replaced by `%s` and the operand by that text.
+/// replaced by `%s` and the operand by that text. Verbs and their operands are found as for
+/// LogQL's `printf` (Go's `[n]` operand indexes included).
 pub(crate) fn go_operands(format: &str, args: &[Value]) -> (String, Vec<Value>) {
     let mut out: Vec<Value> = args.to_vec();
     let mut new_format = String::with_capacity(format.len());
-    let b = format.as_bytes();
-    let mut arg = 0usize;
-    let mut i = 0;
     let mut copied = 0usize;
-    while i < b.len() {
-        if b[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        let spec_start = i;
-        i += 1;
-        if b.get(i) == Some(&b'%') {
-            i += 1;
-            continue;
-        }
-        let mut plain = true;
-        while let Some(c) = b.get(i) {
-            match c {
-                b'+' | b'#' => plain = false,
-                b'-' | b' ' | b'0'..=b'9' | b'.' => {}
-                b'*' => arg += 1,
-                _ => break,
-            }
-            i += 1;
-        }
-        let Some(&verb) = b.get(i) else { break };
-        i += 1;
+    for FmtVerb {
+        start,
+        end,
+        verb,
+        plain,
+        arg,
+    } in printf_verbs(format)
+    {
         if verb == b'T' {
-            new_format.push_str(&format[copied..spec_start]);
+            new_format.push_str(&format[copied..start]);
             new_format.push_str("%s");
-            copied = i;
+            copied = end;
             if let Some(v) = args.get(arg) {
                 out[arg] = Value::String(go_type(v).into());
             }
-            arg += 1;
             continue;
         }
         if let Some(Value::Nil) = args.get(arg) {
@@ -104,12 +83,11 @@ pub(crate) fn go_operands(format: &str, args: &[Value]) -> (String, Vec<Value>) 
             out[arg] = Value::String("".into());
         }
         if let (b'd' | b'o' | b'O' | b'c' | b'U', Some(Value::Float(f))) = (verb, args.get(arg)) {
-            new_format.push_str(&format[copied..spec_start]);
+            new_format.push_str(&format[copied..start]);
             new_format.push_str("%s");
-            copied = i;
+            copied = end;
             out[arg] =
                 Value::String(format!("%!{}(float64={})", verb as char, go_float(*f)).into());
-            arg += 1;
             continue;
         }
         let textual = (verb == b'v' && plain) || verb == b's';
@@ -122,34 +100,7 @@ pub(crate) fn go_operands(format: &str, args: &[Value]) -> (String, Vec<Value>) 
                 }
             }
         }
-        arg += 1;
     }
     new_format.push_str(&format[copied..]);
     (new_format, out)
-}
-
-/// Calls the engine's own built-in `func` (a one-action template per operand count, cached).
-pub(crate) fn engine_call(func: &'static str, args: Vec<Value>) -> FnResult {
-    type Cache = Mutex<HashMap<(&'static str, usize), Arc<gotmpl::Template>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let n = args.len();
-    let tmpl = {
-        let mut cache = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .map_err(|_| TemplateError::Exec(format!("{func}: lock poisoned")))?;
-        match cache.get(&(func, n)) {
-            Some(t) => t.clone(),
-            None => {
-                let operands: String = (0..n).map(|i| format!(" (index . {i})")).collect();
-                let t = gotmpl::Template::new(func).parse(&format!("{{{{{func}{operands}}}}}"))?;
-                let t = Arc::new(t);
-                cache.insert((func, n), t.clone());
-                t
-            }
-        }
-    };
-    let mut out = String::new();
-    tmpl.execute_fmt(&mut out, &Value::List(args.into()))?;
-    Ok(Value::String(out.into()))
 }

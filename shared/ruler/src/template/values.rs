@@ -9,30 +9,14 @@ use std::sync::Arc;
 use gotmpl::{TemplateError, Value};
 use lakewatch_model::Labels;
 
-use super::format::{go_float, go_time_string, parse_float};
-use super::QuerySample;
+use lakewatch_logql::template::go::go_print_with;
+pub(crate) use lakewatch_logql::template::go::{arity, call_err, FnResult};
 
-/// Result of a template function.
-pub(crate) type FnResult = Result<Value, TemplateError>;
+use super::format::{go_time_string, parse_float};
+use super::QuerySample;
 
 /// Key of the one-entry map that stands for a Go `*time.Time` (Unix nanoseconds, UTC).
 pub(crate) const TIME_KEY: &str = "__lakewatch_time_ns__";
-
-/// `error calling NAME: MSG`, Go's wrapping of a function's error.
-pub(crate) fn call_err(name: &str, msg: impl std::fmt::Display) -> TemplateError {
-    TemplateError::Exec(format!("error calling {name}: {msg}"))
-}
-
-/// Exactly `n` arguments (Go: `wrong number of args for NAME: want N got M`).
-pub(crate) fn arity(name: &str, args: &[Value], n: usize) -> Result<(), TemplateError> {
-    if args.len() == n {
-        return Ok(());
-    }
-    Err(TemplateError::Exec(format!(
-        "wrong number of args for {name}: want {n} got {}",
-        args.len()
-    )))
-}
 
 /// A label set as the template's `map[string]string`.
 pub(crate) fn labels_value(labels: &Labels) -> Value {
@@ -140,64 +124,37 @@ pub(crate) fn str_arg(v: &Value) -> Result<&str, TemplateError> {
 }
 
 /// Writes `v` as Go's `fmt.Print` in a template action: floats as `%v` (`1e+06`), maps as
-/// `map[k:v]`, a `toTime` value as `time.Time.String()`, a missing label (`nil`) as `""` (the
-/// zero value of a `map[string]string` entry under `missingkey=zero`).
+/// `map[k:v]`, a `toTime` value as `time.Time.String()`, a query sample as `&{labels value}`,
+/// a missing label (`nil`) as `""` (the zero value of a `map[string]string` entry under
+/// `missingkey=zero`), but `<nil>` inside a composite. The generic part is the LogQL
+/// templates' printer; the Prometheus types are this module's hook.
 pub(crate) fn go_print(v: &Value, out: &mut String) {
-    match v {
-        Value::Nil => {}
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Uint(u) => out.push_str(&u.to_string()),
-        Value::Float(f) => out.push_str(&go_float(*f)),
-        Value::String(s) => out.push_str(s),
-        Value::List(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                go_print_nested(item, out);
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            if let Some(ns) = as_time(v) {
-                out.push_str(&go_time_string(ns));
-                return;
-            }
-            if is_sample(m) {
-                out.push('&');
-                out.push('{');
-                if let Some(l) = m.get("Labels") {
-                    go_print_nested(l, out);
-                }
-                out.push(' ');
-                if let Some(x) = m.get("Value") {
-                    go_print_nested(x, out);
-                }
-                out.push('}');
-                return;
-            }
-            out.push_str("map[");
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                out.push_str(k);
-                out.push(':');
-                go_print_nested(item, out);
-            }
-            out.push(']');
-        }
-        Value::Function(_) => out.push_str("<func>"),
+    if !matches!(v, Value::Nil) {
+        go_print_with(v, out, &prometheus_types);
     }
 }
 
-/// Inside a composite Go prints a nil interface as `<nil>`.
-fn go_print_nested(v: &Value, out: &mut String) {
-    if matches!(v, Value::Nil) {
-        out.push_str("<nil>");
-    } else {
-        go_print(v, out);
+/// Prints the values that stand for Prometheus's Go types (`*time.Time`, `*template.sample`);
+/// `false` for everything else.
+fn prometheus_types(v: &Value, out: &mut String) -> bool {
+    let Value::Map(m) = v else {
+        return false;
+    };
+    if let Some(ns) = as_time(v) {
+        out.push_str(&go_time_string(ns));
+        return true;
     }
+    if !is_sample(m) {
+        return false;
+    }
+    out.push_str("&{");
+    if let Some(l) = m.get("Labels") {
+        go_print_with(l, out, &prometheus_types);
+    }
+    out.push(' ');
+    if let Some(x) = m.get("Value") {
+        go_print_with(x, out, &prometheus_types);
+    }
+    out.push('}');
+    true
 }

@@ -1,112 +1,36 @@
 //! Go's `print`, `println` and `printf` with Go's `%v` for floats and composite values
 //! (`1e+06`, `map[a:1]`); the engine's own versions print floats the Rust way.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
-use gotmpl::{FuncMap, TemplateError, Value};
+use gotmpl::{FuncMap, Value};
 
 use super::add;
-use crate::template::value::{arity_min, go_print, str_arg, FnResult};
+use crate::template::go::{engine_call, printf_verbs, sprint_with, sprintln_with};
+use crate::template::value::{arity_min, go_print, str_arg};
 
-/// `fmt.Sprint`: operands separated by a space when neither side is a string.
+/// `fmt.Sprint` with Go's `%v` of each operand.
 fn sprint(args: &[Value]) -> String {
-    let mut out = String::new();
-    for (i, a) in args.iter().enumerate() {
-        let is_str = |v: &Value| matches!(v, Value::String(_));
-        if i > 0 && !is_str(a) && !is_str(&args[i - 1]) {
-            out.push(' ');
-        }
-        go_print(a, &mut out);
-    }
-    out
+    sprint_with(args, go_print)
 }
 
-/// `fmt.Sprintln`: operands always separated by a space, then a newline.
+/// `fmt.Sprintln` with Go's `%v` of each operand.
 fn sprintln(args: &[Value]) -> String {
-    let mut out = String::new();
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        go_print(a, &mut out);
-    }
-    out.push('\n');
-    out
+    sprintln_with(args, go_print)
 }
 
 /// Replaces the operands of plain `%v` verbs that the engine would print differently from Go
 /// (floats, lists, maps) by their Go text.
 fn go_operands(format: &str, args: &[Value]) -> Vec<Value> {
     let mut out: Vec<Value> = args.to_vec();
-    let b = format.as_bytes();
-    let mut arg = 0usize;
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        i += 1;
-        if b.get(i) == Some(&b'%') {
-            i += 1;
-            continue;
-        }
-        let mut plain = true;
-        while let Some(c) = b.get(i) {
-            match c {
-                b'+' | b'#' => plain = false,
-                b'-' | b' ' | b'0'..=b'9' | b'.' => {}
-                b'*' => arg += 1,
-                b'[' => {
-                    let close = format[i..].find(']').map_or(b.len(), |e| i + e);
-                    if let Ok(n) = format[i + 1..close.min(b.len())].parse::<usize>() {
-                        arg = n.saturating_sub(1);
-                    }
-                    i = close;
-                }
-                _ => break,
-            }
-            i += 1;
-        }
-        let Some(&verb) = b.get(i) else { break };
-        i += 1;
-        if verb == b'v' && plain {
-            if let Some(v @ (Value::Float(_) | Value::List(_) | Value::Map(_))) = args.get(arg) {
+    for v in printf_verbs(format) {
+        if v.verb == b'v' && v.plain {
+            if let Some(x @ (Value::Float(_) | Value::List(_) | Value::Map(_))) = args.get(v.arg) {
                 let mut s = String::new();
-                go_print(v, &mut s);
-                out[arg] = Value::String(s.into());
+                go_print(x, &mut s);
+                out[v.arg] = Value::String(s.into());
             }
         }
-        arg += 1;
     }
     out
-}
-
-/// Calls the engine's own built-in `func` (a one-action template per operand count, cached).
-fn engine_call(func: &'static str, args: Vec<Value>) -> FnResult {
-    type Cache = Mutex<HashMap<(&'static str, usize), Arc<gotmpl::Template>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let n = args.len();
-    let tmpl = {
-        let mut cache = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .map_err(|_| TemplateError::Exec(format!("{func}: lock poisoned")))?;
-        match cache.get(&(func, n)) {
-            Some(t) => t.clone(),
-            None => {
-                let operands: String = (0..n).map(|i| format!(" (index . {i})")).collect();
-                let t = gotmpl::Template::new(func).parse(&format!("{{{{{func}{operands}}}}}"))?;
-                let t = Arc::new(t);
-                cache.insert((func, n), t.clone());
-                t
-            }
-        }
-    };
-    let mut out = String::new();
-    tmpl.execute_fmt(&mut out, &Value::List(args.into()))?;
-    Ok(Value::String(out.into()))
 }
 
 /// Registers `print`, `println` and `printf` (replacing the engine's built-ins).

@@ -9,25 +9,11 @@ use base64::Engine;
 use gotmpl::{FuncMap, Value};
 
 use super::add;
+use crate::template::go::query_escape;
 use crate::template::value::{arity, arity_min, call_err, is_empty, str_arg, FnResult};
 
 fn s(v: String) -> FnResult {
     Ok(Value::String(v.into()))
-}
-
-/// Go's `url.QueryEscape`: space → `+`, unreserved bytes kept, the rest `%XX`.
-fn query_escape(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    for b in src.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Go's `url.QueryUnescape` (`+` → space; a bad `%` escape is an error).

@@ -19,7 +19,7 @@ pub(crate) use parse::{parse_in, parse_utc};
 
 /// A point in time with the zone it is shown in (Go's `time.Time` minus the monotonic clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct GoTime {
+pub struct GoTime {
     /// Seconds since the Unix epoch (UTC).
     pub secs: i64,
     /// Nanoseconds within the second, `0..1e9`.
