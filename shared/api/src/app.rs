@@ -252,8 +252,14 @@ impl App {
     }
 
     /// The Loki query API (`/loki/api/v1/*`, legacy `/api/prom/*`; see [`crate::loki`] and
-    /// docs/api-logs.md). Errors are Loki's plain-text bodies; CORS and gzip as for metrics.
+    /// docs/api-logs.md) and Loki's ruler config API (`/loki/api/v1/rules…`, `/api/prom/rules…`;
+    /// docs/api-rules.md). Errors are Loki's plain-text bodies; CORS and gzip as for metrics.
     pub async fn handle_query_logs(&self, req: Request<Bytes>) -> Response<Bytes> {
+        if let Some(route) = crate::rules::config_route(normalize_path(req.uri().path())) {
+            if route.language == lakewatch_ruler::ExprLanguage::LogQL {
+                return crate::rules::config::handle(self, req, route).await;
+            }
+        }
         loki::handle(self, req).await
     }
 

@@ -298,6 +298,22 @@ async fn loki_config_api_and_tenants() {
     // Loki's legacy prefix is the same API.
     let r = send(&app, "GET", "/api/prom/rules/ns1", Some("team-a"), "").await;
     assert_eq!((r.status, r.body.as_str()), (200, want));
+    // The `query-logs` function's entry point serves it too (Lambda routes `/loki/api/v1/*`
+    // there), and Loki's queries still work beside it.
+    for uri in ["/loki/api/v1/rules", "/api/prom/rules"] {
+        let req = http::Request::get(uri)
+            .header("X-Scope-OrgID", "team-a")
+            .body(Bytes::new())
+            .unwrap();
+        let resp = app.handle_query_logs(req).await;
+        assert_eq!(resp.status(), 200, "{uri}");
+        assert_eq!(resp.body().as_ref(), want.as_bytes(), "{uri}");
+    }
+    let req = http::Request::get("/loki/api/v1/labels")
+        .header("X-Scope-OrgID", "team-a")
+        .body(Bytes::new())
+        .unwrap();
+    assert_eq!(app.handle_query_logs(req).await.status(), 200);
     // Other tenants and the PromQL API see nothing.
     assert_eq!(
         send(&app, "GET", "/loki/api/v1/rules", Some("team-b"), "")
