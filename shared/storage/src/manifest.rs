@@ -62,6 +62,54 @@ pub struct ObjectEntry {
     pub created_at_ms: i64,
 }
 
+/// What a logs or traces object holds, for [`ObjectEntry::for_rows`]: rows (entries / spans),
+/// series (streams / trace ids) and the rows' time range in **ns** (ignored when `rows` is 0).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowsStats {
+    pub rows: u64,
+    pub series: u64,
+    pub min_ns: i64,
+    pub max_ns: i64,
+}
+
+impl ObjectEntry {
+    /// The entry of a logs or traces object of `size_bytes`: `rows` = `samples` = `st.rows`,
+    /// `series` = `st.series`, no histograms, exemplars or metric names; the time range is the
+    /// rows' ns range rounded outwards to ms (the creation time when there are no rows).
+    pub(crate) fn for_rows(
+        id: String,
+        key: String,
+        level: u8,
+        size_bytes: u64,
+        st: RowsStats,
+        source_max_id: String,
+    ) -> ObjectEntry {
+        use crate::logs::schema::{ceil_ms, floor_ms};
+        let created = now_ms();
+        let (min_time_ms, max_time_ms) = if st.rows == 0 {
+            (created, created)
+        } else {
+            (floor_ms(st.min_ns), ceil_ms(st.max_ns))
+        };
+        ObjectEntry {
+            id,
+            key,
+            level,
+            min_time_ms,
+            max_time_ms,
+            size_bytes,
+            rows: st.rows,
+            samples: st.rows,
+            histograms: 0,
+            exemplars: 0,
+            series: st.series,
+            metric_names: None,
+            source_max_id,
+            created_at_ms: created,
+        }
+    }
+}
+
 /// An object no longer in the live list, deleted once `removed_at_ms` is older than the grace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tombstone {

@@ -1,11 +1,10 @@
 //! `LogsWriter`: one push request → one immutable L0 object → one manifest commit.
 
 use super::encode::{encode, normalize, EncodedLogs, LogsEncodeOptions};
-use super::schema::{ceil_ms, floor_ms};
 use super::LogsWriteReceipt;
 use crate::error::Result;
 use crate::keys;
-use crate::manifest::{now_ms, ManifestLog, ObjectEntry};
+use crate::manifest::{ManifestLog, ObjectEntry, RowsStats};
 use crate::store::Store;
 use lakewatch_model::{LogsBatch, Signal, TenantId};
 use std::time::{Duration, Instant};
@@ -30,28 +29,13 @@ pub(crate) fn object_entry(
     source_max_id: String,
 ) -> ObjectEntry {
     let st = &enc.stats;
-    let created = now_ms();
-    let (min_t, max_t) = if st.entries == 0 {
-        (created, created)
-    } else {
-        (floor_ms(st.min_ts_ns), ceil_ms(st.max_ts_ns))
-    };
-    ObjectEntry {
-        id,
-        key,
-        level,
-        min_time_ms: min_t,
-        max_time_ms: max_t,
-        size_bytes: enc.bytes.len() as u64,
+    let rows = RowsStats {
         rows: st.entries,
-        samples: st.entries,
-        histograms: 0,
-        exemplars: 0,
         series: st.streams,
-        metric_names: None,
-        source_max_id,
-        created_at_ms: created,
-    }
+        min_ns: st.min_ts_ns,
+        max_ns: st.max_ts_ns,
+    };
+    ObjectEntry::for_rows(id, key, level, enc.bytes.len() as u64, rows, source_max_id)
 }
 
 impl LogsWriter {

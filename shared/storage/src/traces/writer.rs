@@ -5,8 +5,7 @@ use super::record::{flatten, normalize};
 use super::TracesWriteReceipt;
 use crate::error::Result;
 use crate::keys;
-use crate::logs::schema::{ceil_ms, floor_ms};
-use crate::manifest::{now_ms, ManifestLog, ObjectEntry};
+use crate::manifest::{ManifestLog, ObjectEntry, RowsStats};
 use crate::store::Store;
 use lakewatch_model::{Signal, TenantId};
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
@@ -32,28 +31,13 @@ pub(crate) fn object_entry(
     source_max_id: String,
 ) -> ObjectEntry {
     let st = &enc.stats;
-    let created = now_ms();
-    let (min_t, max_t) = if st.spans == 0 {
-        (created, created)
-    } else {
-        (floor_ms(st.min_start_ns), ceil_ms(st.max_start_ns))
-    };
-    ObjectEntry {
-        id,
-        key,
-        level,
-        min_time_ms: min_t,
-        max_time_ms: max_t,
-        size_bytes: enc.bytes.len() as u64,
+    let rows = RowsStats {
         rows: st.spans,
-        samples: st.spans,
-        histograms: 0,
-        exemplars: 0,
         series: st.traces,
-        metric_names: None,
-        source_max_id,
-        created_at_ms: created,
-    }
+        min_ns: st.min_start_ns,
+        max_ns: st.max_start_ns,
+    };
+    ObjectEntry::for_rows(id, key, level, enc.bytes.len() as u64, rows, source_max_id)
 }
 
 impl TracesWriter {
