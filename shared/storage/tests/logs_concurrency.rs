@@ -100,25 +100,16 @@ async fn scenario(store: Store, label: &str) {
     let write_errors = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
 
-    let mut writers = Vec::new();
-    for w in 0..WRITERS {
-        let writer = LogsWriter::new(store.clone()).with_gc_grace(grace);
-        let (acked, tenant, errs) = (acked.clone(), tenant.clone(), write_errors.clone());
-        writers.push(tokio::spawn(async move {
-            for k in 0..BATCHES {
-                let b = batch(w, k, base);
-                // Every 5th batch is sent twice, as a client does after a lost response.
-                let sends = if k % 5 == 0 { 2 } else { 1 };
-                for _ in 0..sends {
-                    while let Err(e) = writer.write(&tenant, &b).await {
-                        errs.fetch_add(1, Ordering::Relaxed);
-                        eprintln!("write error (client retries): {e}");
-                    }
-                }
-                acked[w].store(k, Ordering::SeqCst);
-            }
-        }));
-    }
+    let clients: Arc<Vec<LogsWriter>> = Arc::new(
+        (0..WRITERS)
+            .map(|_| LogsWriter::new(store.clone()).with_gc_grace(grace))
+            .collect(),
+    );
+    let client_tenant = tenant.clone();
+    let writers = common::spawn_clients(BATCHES, &acked, &write_errors, move |w, k| {
+        let (clients, tenant) = (clients.clone(), client_tenant.clone());
+        async move { clients[w].write(&tenant, &batch(w, k, base)).await }
+    });
 
     let opts = common::racing_compaction_options(grace);
     let compactors = common::spawn_compactors(&store, &opts, &done, 2);

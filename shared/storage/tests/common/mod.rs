@@ -272,3 +272,38 @@ pub fn spawn_compactors(
         })
         .collect()
 }
+
+/// Spawns one client per writer `w` of `acked`: it sends its batches `0..batches` in order
+/// through `send(w, k)`, every 5th one twice (as a client does after a lost response),
+/// retrying each until it succeeds (failures counted in `errors`), and publishes `k` in
+/// `acked[w]` once batch `k` is acknowledged.
+pub fn spawn_clients<F, Fut, T, E>(
+    batches: i64,
+    acked: &std::sync::Arc<Vec<std::sync::atomic::AtomicI64>>,
+    errors: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    send: F,
+) -> Vec<tokio::task::JoinHandle<()>>
+where
+    F: Fn(usize, i64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, E>> + Send,
+    E: std::fmt::Display,
+{
+    use std::sync::atomic::Ordering;
+    (0..acked.len())
+        .map(|w| {
+            let (acked, errors, send) = (acked.clone(), errors.clone(), send.clone());
+            tokio::spawn(async move {
+                for k in 0..batches {
+                    let sends = if k % 5 == 0 { 2 } else { 1 };
+                    for _ in 0..sends {
+                        while let Err(e) = send(w, k).await {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            eprintln!("write error (client retries): {e}");
+                        }
+                    }
+                    acked[w].store(k, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect()
+}
