@@ -5,6 +5,7 @@
 //! The tests themselves live in `tests/tests/*.rs`; `bash tests/run.sh` installs the external
 //! programs and runs the whole workspace's tests.
 
+pub mod alertmanager;
 pub mod checks;
 pub mod client;
 pub mod compare;

@@ -50,13 +50,15 @@ pub fn now_s() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Starts Lakewatch in this process over `store_url` (no demo traffic, compactor every 15 s).
+/// Starts Lakewatch in this process over `store_url` (no demo traffic, compactor every 15 s,
+/// no in-process ruler: the ruler tests run passes themselves).
 pub async fn start_lakewatch(store_url: &str) -> DevServer {
     let cfg = DevConfig {
         listen: "127.0.0.1:0".parse().expect("literal address"),
         store_url: store_url.to_string(),
         demo: false,
         compaction_interval: Duration::from_secs(15),
+        ruler_interval: Duration::ZERO,
         ..DevConfig::default()
     };
     lakewatch_server::start(cfg)

@@ -4,7 +4,8 @@
 //! sample, a Loki push to `/loki/api/v1/push` reaches `ingest-logs` and a LogQL query
 //! `query-logs`, an OTLP trace export to `/v1/traces` reaches `ingest-traces` and a Tempo
 //! trace lookup and a TraceQL search `query-traces`, the export's span metrics are read back
-//! through `query-metrics`, and `cargo lambda invoke compactor` runs a compaction pass over the same store.
+//! through `query-metrics`, `cargo lambda invoke compactor` runs a compaction pass over the same
+//! store, and `cargo lambda invoke ruler` evaluates a rule group stored through `query-metrics`.
 //! Needs `cargo lambda` (`pip install cargo-lambda`; `bash tests/run.sh` installs it); set
 //! `LAKEWATCH_E2E_SKIP_LAMBDA=1` to skip.
 
@@ -259,6 +260,51 @@ async fn watch_routes_real_paths_to_the_functions() {
         "invoke compactor failed: {stdout} {}\n{}",
         String::from_utf8_lossy(&out.stderr),
         watch.log_tail(3000)
+    );
+
+    // A rule group stored through query-metrics' ruler config API; `cargo lambda invoke ruler`
+    // evaluates it and its recording result is read back through query-metrics.
+    let rules = http
+        .post(format!("{base}/prometheus/config/v1/rules/watch"))
+        .header("content-type", "application/yaml")
+        .header("X-Scope-OrgID", "watch")
+        .body(
+            "name: watch\ninterval: 10s\nrules:\n  - record: watch:e2e:one\n    expr: vector(1)\n",
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST rules: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(rules.status().as_u16(), 202, "{:?}", rules.text().await);
+    let out = Command::new(&cargo)
+        .current_dir(&root)
+        .args([
+            "lambda",
+            "invoke",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+            "--data-ascii",
+            "{}",
+            "ruler",
+        ])
+        .output()
+        .expect("cargo lambda invoke");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("\"evaluated\":1"),
+        "invoke ruler failed: {stdout} {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        watch.log_tail(3000)
+    );
+    let resp = PromApi::new(&base, Some("watch"))
+        .get("/api/v1/query", &[("query", "watch:e2e:one".to_string())])
+        .await
+        .unwrap_or_else(|e| panic!("recording rule result: {e}\n{}", watch.log_tail(3000)));
+    assert_eq!(
+        resp.body["data"]["result"][0]["value"][1], "1",
+        "{}",
+        resp.body
     );
     watch.stop(Duration::from_secs(10));
 }

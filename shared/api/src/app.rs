@@ -124,12 +124,36 @@ pub(crate) fn normalize_path(path: &str) -> &str {
 /// True when the request path (after cargo lambda's `/lambda-url/<fn>`) starts with the
 /// Mimir-style `/prometheus/` prefix: the datasource is set up as Mimir, and buildinfo
 /// advertises the ruler config API there (docs/api-rules.md).
-fn has_prometheus_prefix(path: &str) -> bool {
-    let path = match path.strip_prefix("/lambda-url/") {
+pub(crate) fn has_prometheus_prefix(path: &str) -> bool {
+    strip_lambda_url(path).starts_with("/prometheus/")
+}
+
+/// The path without cargo lambda's `/lambda-url/<fn>`.
+fn strip_lambda_url(path: &str) -> &str {
+    match path.strip_prefix("/lambda-url/") {
         Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => path,
-    };
-    path.starts_with("/prometheus/")
+    }
+}
+
+/// The optional base path of the Loki (`query-logs`) routes: in the single local process every
+/// datasource shares one base URL and `/prometheus/api/v1/…` belongs to `query-metrics`, so a
+/// Grafana Loki datasource can point at `http://host:9009/logs` instead
+/// (`/logs/loki/api/v1/query_range`, `/logs/prometheus/api/v1/rules` for the LogQL groups,
+/// `/logs/api/prom/rules…`).
+pub(crate) const LOGS_BASE: &str = "/logs";
+
+/// The path (after `/lambda-url/<fn>`) without the [`LOGS_BASE`] prefix, or None when it does
+/// not start with it (`/logs` alone is `/`).
+pub(crate) fn strip_logs_base(path: &str) -> Option<&str> {
+    let rest = strip_lambda_url(path).strip_prefix(LOGS_BASE)?;
+    if rest.is_empty() {
+        Some("/")
+    } else if rest.starts_with('/') {
+        Some(rest)
+    } else {
+        None
+    }
 }
 
 /// Replaces the request's path, keeping its query string.
@@ -209,12 +233,16 @@ impl App {
     /// The all-in-one router: the ingest routes (`/api/v1/write`, `/api/v1/push`,
     /// `/otlp/v1/metrics`, `/api/v1/otlp/v1/metrics`, the log push paths
     /// `lakewatch_ingest::LOGS_PATHS` and the OTLP trace paths `TRACES_PATHS`, delegated to
-    /// `lakewatch_ingest::handle`), the Loki query routes (`/loki/api/v1/*`, `/api/prom/*`) of
+    /// `lakewatch_ingest::handle`), the Loki query routes (`/loki/api/v1/*`, `/api/prom/*`, and
+    /// every path under the `/logs` base, e.g. `/logs/prometheus/api/v1/rules`) of
     /// [`App::handle_query_logs`], the Tempo query routes (`/api/traces/*`, `/api/v2/traces/*`,
     /// `/api/echo`, `/api/status/buildinfo`, `/api/search*`, `/api/v2/search/*`,
     /// `/api/metrics/*`; see [`tempo::is_tempo_path`]) of [`App::handle_query_traces`], and
     /// every other route to [`App::handle_query_metrics`].
     pub async fn handle(&self, mut req: Request<Bytes>) -> Response<Bytes> {
+        if strip_logs_base(req.uri().path()).is_some() {
+            return self.handle_query_logs(req).await;
+        }
         let path = normalize_path(req.uri().path()).to_string();
         let is_ingest = lakewatch_ingest::REMOTE_WRITE_PATHS.contains(&path.as_str())
             || lakewatch_ingest::OTLP_PATHS.contains(&path.as_str())
@@ -252,9 +280,18 @@ impl App {
     }
 
     /// The Loki query API (`/loki/api/v1/*`, legacy `/api/prom/*`; see [`crate::loki`] and
-    /// docs/api-logs.md) and Loki's ruler config API (`/loki/api/v1/rules…`, `/api/prom/rules…`;
-    /// docs/api-rules.md). Errors are Loki's plain-text bodies; CORS and gzip as for metrics.
-    pub async fn handle_query_logs(&self, req: Request<Bytes>) -> Response<Bytes> {
+    /// docs/api-logs.md), Loki's ruler config API (`/loki/api/v1/rules…`, `/api/prom/rules…`)
+    /// and Loki's rules listing `GET /prometheus/api/v1/rules` / `…/alerts` over the LogQL groups
+    /// ([`crate::rules::loki`]; docs/api-rules.md). Every route also answers under the optional
+    /// `/logs` base path ([`LOGS_BASE`]). Errors are Loki's plain-text bodies (the listing's are
+    /// Loki's JSON); CORS and gzip as for metrics.
+    pub async fn handle_query_logs(&self, mut req: Request<Bytes>) -> Response<Bytes> {
+        if let Some(rest) = strip_logs_base(req.uri().path()).map(str::to_string) {
+            set_path(&mut req, &rest);
+        }
+        if let Some(listing) = crate::rules::loki::route(req.uri().path()) {
+            return crate::rules::loki::handle(self, req, listing).await;
+        }
         if let Some(route) = crate::rules::config_route(normalize_path(req.uri().path())) {
             if route.language == lakewatch_ruler::ExprLanguage::LogQL {
                 return crate::rules::config::handle(self, req, route).await;
@@ -311,7 +348,7 @@ impl App {
             Endpoint::Metadata => prom::meta::metadata(self, tenant, p).await,
             Endpoint::BuildInfo => Ok(prom::meta::buildinfo()),
             Endpoint::Rules => crate::rules::list::rules(self, tenant, p).await,
-            Endpoint::Alerts => Ok(prom::meta::alerts()),
+            Endpoint::Alerts => crate::rules::alerts::alerts(self, tenant).await,
         }
     }
 }
@@ -335,5 +372,16 @@ mod tests {
         );
         assert_eq!(Endpoint::from_path("/api/v1/label//values"), None);
         assert_eq!(Endpoint::from_path("/api/v1/nope"), None);
+        assert_eq!(
+            strip_logs_base("/logs/loki/api/v1/labels"),
+            Some("/loki/api/v1/labels")
+        );
+        assert_eq!(
+            strip_logs_base("/lambda-url/query-logs/logs/prometheus/api/v1/rules"),
+            Some("/prometheus/api/v1/rules")
+        );
+        assert_eq!(strip_logs_base("/logs"), Some("/"));
+        assert_eq!(strip_logs_base("/logsx/api"), None);
+        assert_eq!(strip_logs_base("/loki/api/v1/labels"), None);
     }
 }

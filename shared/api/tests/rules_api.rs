@@ -442,7 +442,7 @@ async fn prometheus_rules_listing_and_filters() {
     assert_eq!(r.status, 400);
     assert_eq!(
         r.body,
-        r#"{"status":"error","errorType":"bad_data","error":"not supported value \"bogus\""}"#
+        r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"type\": not supported value \"bogus\""}"#
     );
     // Tenant isolation: "other" sees only its own group.
     let r = send(&app, "GET", "/api/v1/rules", Some("other"), "").await;

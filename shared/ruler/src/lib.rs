@@ -9,12 +9,16 @@
 //! - [`notifier`]: Alertmanager `/api/v2/alerts` client (resend, resolved, auth, retries).
 //! - [`promtool`]: runs `promtool test rules` unit-test files through [`eval`].
 //! - [`store`]: rule namespaces per tenant in the object store ([`store::RulesStore`]).
+//! - [`state_store`]: each group's evaluation state and lease in the object store.
+//! - [`schedule`]: the scheduled ruler: one pass evaluates every due group of every tenant.
 
 pub mod alert;
 pub mod eval;
 pub mod notifier;
 pub mod promtool;
 pub mod rules;
+pub mod schedule;
+pub mod state_store;
 pub mod store;
 pub mod template;
 

@@ -44,6 +44,26 @@ impl Backend {
         Ok(Backend { app, compaction })
     }
 
+    /// The scheduled ruler over this backend's store and engines, with the Alertmanager
+    /// targets of `LAKEWATCH_ALERTMANAGER_*` and the `LAKEWATCH_RULER_*` settings (as the
+    /// `ruler` function). Errors: [`ServerError::Ruler`] for an invalid variable.
+    pub fn ruler(&self) -> Result<lakewatch_ruler::schedule::Ruler, ServerError> {
+        let notifier = lakewatch_ruler::notifier::Notifier::from_env()
+            .map_err(|e| ServerError::Ruler(e.to_string()))?;
+        let opts =
+            lakewatch_ruler::schedule::RulerOptions::from_env().map_err(ServerError::Ruler)?;
+        Ok(self.ruler_with(notifier, opts))
+    }
+
+    /// The scheduled ruler over this backend with the given notifier and settings.
+    pub fn ruler_with(
+        &self,
+        notifier: lakewatch_ruler::notifier::Notifier,
+        opts: lakewatch_ruler::schedule::RulerOptions,
+    ) -> lakewatch_ruler::schedule::Ruler {
+        lakewatch_api::rules::querier::ruler(self.app.clone(), notifier, opts)
+    }
+
     /// The store URL as given.
     pub fn store_url(&self) -> &str {
         self.app.store.url()

@@ -47,6 +47,10 @@ pub struct DevArgs {
     /// namespaces, DIR/logs/*.yml|*.yaml as Loki (LogQL) ones; an invalid file stops the start.
     #[arg(long, env = "LAKEWATCH_RULES_DIR", value_name = "DIR")]
     pub rules: Option<std::path::PathBuf>,
+    /// How often the in-process ruler looks for due rule groups (0 disables it). Alertmanager
+    /// targets and ruler settings come from LAKEWATCH_ALERTMANAGER_* / LAKEWATCH_RULER_*.
+    #[arg(long, env = "LAKEWATCH_RULER_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    pub ruler_interval: Duration,
 }
 
 impl From<DevArgs> for DevConfig {
@@ -59,6 +63,7 @@ impl From<DevArgs> for DevConfig {
             demo_interval: a.demo_interval.max(Duration::from_secs(1)),
             demo_backfill: a.demo_backfill,
             rules_dir: a.rules,
+            ruler_interval: a.ruler_interval,
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct DevConfig {
     /// `*.yaml` of DIR as a PromQL namespace named after the file, and of `DIR/logs/` (if
     /// present) as a LogQL namespace. See docs/api-rules.md.
     pub rules_dir: Option<std::path::PathBuf>,
+    /// How often the in-process ruler runs a pass (`Duration::ZERO` disables it); each pass
+    /// evaluates the groups whose slot came, as the `ruler` function does once a minute.
+    pub ruler_interval: Duration,
 }
 
 impl Default for DevConfig {
@@ -39,6 +42,7 @@ impl Default for DevConfig {
             demo_interval: Duration::from_secs(15),
             demo_backfill: Duration::from_secs(3600),
             rules_dir: None,
+            ruler_interval: Duration::from_secs(5),
         }
     }
 }

@@ -16,6 +16,9 @@ pub enum ServerError {
     /// A rule file of `--rules DIR` is invalid (`<file>: <promtool message>`) or unreadable.
     #[error("cannot load rules: {0}")]
     Rules(String),
+    /// The ruler's settings (`LAKEWATCH_ALERTMANAGER_*`, `LAKEWATCH_RULER_*`) are invalid.
+    #[error("ruler configuration: {0}")]
+    Ruler(String),
     /// A background task (demo traffic, compactor) failed.
     #[error("{0}")]
     Task(String),

@@ -28,6 +28,7 @@ pub mod demo;
 pub mod duration;
 pub mod error;
 pub mod http_front;
+pub mod ruler;
 pub mod run;
 
 pub use backend::Backend;

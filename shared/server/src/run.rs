@@ -3,7 +3,7 @@
 use crate::backend::Backend;
 use crate::config::DevConfig;
 use crate::error::ServerError;
-use crate::{compactor, demo, http_front};
+use crate::{compactor, demo, http_front, ruler};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -146,6 +146,13 @@ pub async fn start(cfg: DevConfig) -> Result<DevServer, ServerError> {
         cfg.compaction_interval,
         stop_rx.clone(),
     )));
+    if !cfg.ruler_interval.is_zero() {
+        tasks.push(tokio::spawn(ruler::run(
+            backend.ruler()?,
+            cfg.ruler_interval,
+            stop_rx.clone(),
+        )));
+    }
     if cfg.demo {
         let opts = demo::DemoOptions {
             interval: cfg.demo_interval,

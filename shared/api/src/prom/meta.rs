@@ -1,5 +1,6 @@
 //! Metadata endpoints: `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`,
-//! `/api/v1/metadata`, `/api/v1/status/buildinfo`, `/api/v1/alerts` (`/api/v1/rules`: [`crate::rules::list`])
+//! `/api/v1/metadata`, `/api/v1/status/buildinfo` (`/api/v1/rules`: [`crate::rules::list`],
+//! `/api/v1/alerts`: [`crate::rules::alerts`])
 //! (Prometheus `web/api/v1/api.go` semantics).
 
 use super::encode;
@@ -229,9 +230,4 @@ pub fn buildinfo_mimir() -> ApiData {
         r#"{{"application":"Grafana Mimir","version":"{PROMETHEUS_VERSION}","revision":"lakewatch-{v}","branch":"lakewatch","buildUser":"lakewatch","buildDate":"","goVersion":"lakewatch-{v}","features":{{"alertmanager_config_api":"false","query_sharding":"false","ruler_config_api":"true","federated_rules":"false"}}}}"#,
         v = env!("CARGO_PKG_VERSION")
     ))
-}
-
-/// `GET /api/v1/alerts`: no alerts yet.
-pub fn alerts() -> ApiData {
-    ApiData::json(r#"{"alerts":[]}"#.to_string())
 }

@@ -2,12 +2,20 @@
 //! - [`config`]: the Mimir/Loki ruler config API (YAML): `/prometheus/config/v1/rules…`
 //!   (also without the `/prometheus` prefix, and the Cortex-style `/api/v1/rules/<ns>…`) for
 //!   PromQL groups, `/loki/api/v1/rules…` and `/api/prom/rules…` for LogQL groups;
-//! - [`list`]: Prometheus's `GET /api/v1/rules` (JSON) from the stored PromQL groups.
+//! - [`list`]: Prometheus's `GET /api/v1/rules` (JSON) from the stored PromQL groups and the
+//!   scheduled ruler's persisted state ([`view`]); [`alerts`]: Prometheus's `GET /api/v1/alerts`;
+//! - [`loki`]: Loki's `GET /prometheus/api/v1/rules|alerts` (LogQL groups) for `query-logs`.
 //!
 //! Reference: docs/api-rules.md.
 
+pub mod alerts;
 pub mod config;
+pub mod gofmt;
 pub mod list;
+pub mod loki;
+pub mod querier;
+pub mod sha1;
+pub mod view;
 
 use lakewatch_ruler::rules::ExprLanguage;
 use percent_encoding::percent_decode_str;

@@ -35,7 +35,7 @@ use lakewatch_promql::InstantSample;
 use crate::rules::RuleGroup;
 
 pub use alerting::{ERR_DUPLICATE_ALERT_LABELSET, RESOLVED_RETENTION_MS};
-pub use query::{promql_instant_query, InstantQueryFn, QuerySource};
+pub use query::{promql_instant_query, CheckedQueryable, InstantQueryFn, QuerySource};
 pub use recording::ERR_DUPLICATE_RECORDING_LABELSET;
 pub use send::{
     alerts_to_send, mark_sent, needs_sending, rule_alerts_to_send, valid_until,
@@ -232,6 +232,18 @@ pub fn evaluate_group(
                             layer: layer_ref,
                         };
                         promql_instant_query(engine, &overlay, q, t)
+                    }
+                    QuerySource::CheckedPromQL { engine, storage } => {
+                        let overlay = query::Overlay {
+                            base: storage,
+                            layer: layer_ref,
+                        };
+                        let _ = storage.take_error();
+                        let res = promql_instant_query(engine, &overlay, q, t);
+                        match storage.take_error() {
+                            Some(e) => Err(e),
+                            None => res,
+                        }
                     }
                     QuerySource::Func(f) => f(q, t),
                 }

@@ -22,6 +22,13 @@ pub enum QuerySource<'a> {
         engine: &'a Engine,
         storage: &'a dyn Queryable,
     },
+    /// As [`QuerySource::PromQL`] over storage whose reads can fail (object storage): a read
+    /// error during a query fails that query (the rule gets health `err`) instead of reading
+    /// as missing data, which would resolve alerts.
+    CheckedPromQL {
+        engine: &'a Engine,
+        storage: &'a dyn CheckedQueryable,
+    },
     /// Any other engine (LogQL metric queries for Loki-style groups). Earlier outputs of the
     /// evaluation are not layered in: the function sees only what its own storage holds.
     Func(InstantQueryFn<'a>),
@@ -31,9 +38,17 @@ impl std::fmt::Debug for QuerySource<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             QuerySource::PromQL { .. } => f.write_str("QuerySource::PromQL"),
+            QuerySource::CheckedPromQL { .. } => f.write_str("QuerySource::CheckedPromQL"),
             QuerySource::Func(_) => f.write_str("QuerySource::Func"),
         }
     }
+}
+
+/// A [`Queryable`] whose `select` may fail: a failed select returns no series and keeps the
+/// error for [`CheckedQueryable::take_error`].
+pub trait CheckedQueryable: Queryable {
+    /// The first read error since the previous call, if any (and forgets it).
+    fn take_error(&self) -> Option<String>;
 }
 
 /// Runs `query` at `time_ms` as Prometheus's `rules.EngineQueryFunc`: a vector is returned as

@@ -91,6 +91,22 @@ pub struct GroupState {
     pub last_evaluation_ms: Option<i64>,
     /// Wall-clock duration of the last group evaluation (ms, fractional).
     pub evaluation_duration_ms: f64,
+    /// Scheduled evaluations so far, executed or missed (Prometheus
+    /// `prometheus_rule_group_iterations_total`; counted by the scheduler).
+    #[serde(default)]
+    pub iterations_total: u64,
+    /// Scheduled evaluations skipped because no invocation ran in their slot (Prometheus
+    /// `prometheus_rule_group_iterations_missed_total`).
+    #[serde(default)]
+    pub iterations_missed_total: u64,
+    /// Why the last notification of this group's alerts failed (no Alertmanager accepted
+    /// some alert); `None` after a send that every alert reached. Unsent alerts are offered
+    /// again at the next evaluation.
+    #[serde(default)]
+    pub last_notification_error: Option<String>,
+    /// Why writing the last evaluation's samples failed, if it did.
+    #[serde(default)]
+    pub last_write_error: Option<String>,
 }
 
 /// The rule's name: `alert` or `record`.

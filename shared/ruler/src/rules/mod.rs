@@ -25,7 +25,7 @@ pub use yaml::Pos;
 
 /// Which query language a group's expressions are in: PromQL (Prometheus/Mimir rule files) or
 /// LogQL (Loki ruler groups).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum ExprLanguage {
     #[default]
     PromQL,

@@ -1,21 +1,19 @@
-//! The Alertmanager notifier against a real Debian Alertmanager (`prometheus-alertmanager`,
+//! The ruler's Alertmanager notifier (`lakewatch_ruler::notifier`) against a real Debian Alertmanager (`prometheus-alertmanager`,
 //! started on 127.0.0.1 with a null receiver) and a local capture server (for headers, batching
 //! and retries).
 
 use std::collections::VecDeque;
 use std::net::TcpListener as StdListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lakewatch_e2e::alertmanager::Alertmanager;
 use lakewatch_model::Labels;
 use lakewatch_ruler::notifier::{generator_url, AlertmanagerTarget, Notifier, NotifierConfig};
 use lakewatch_ruler::{Alert, AlertState};
 use serde_json::Value;
 use tokio::net::TcpStream;
-
-const AM_BIN: &str = "prometheus-alertmanager";
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -61,97 +59,6 @@ fn config(urls: &[String]) -> NotifierConfig {
             .collect(),
         retry_backoff: Duration::from_millis(20),
         ..Default::default()
-    }
-}
-
-/// A real Alertmanager on a free loopback port; killed and its folder removed on drop.
-struct Alertmanager {
-    child: Child,
-    dir: PathBuf,
-    url: String,
-}
-
-impl Alertmanager {
-    async fn start() -> Alertmanager {
-        Self::start_on(free_port()).await
-    }
-
-    async fn start_on(port: u16) -> Alertmanager {
-        let found = Command::new(AM_BIN)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(
-            found,
-            "`{AM_BIN}` (Debian's Alertmanager) is required by this test but was not found. Install it with:\n  \
-             sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus-alertmanager\n\
-             (tests/run.sh installs it)."
-        );
-        let dir = std::env::temp_dir().join(format!("lakewatch-am-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(dir.join("data")).expect("create Alertmanager folder");
-        let cfg = dir.join("am.yml");
-        std::fs::write(
-            &cfg,
-            "route: {receiver: 'null', group_by: ['alertname']}\nreceivers: [{name: 'null'}]\n",
-        )
-        .expect("write Alertmanager config");
-        let log = std::fs::File::create(dir.join("am.log")).expect("create log");
-        let child = Command::new(AM_BIN)
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!("--storage.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus-alertmanager");
-        let am = Alertmanager {
-            child,
-            dir,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        for _ in 0..100 {
-            if let Ok(r) = client.get(format!("{}/-/ready", am.url)).send().await {
-                if r.status().is_success() {
-                    return am;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let log = std::fs::read_to_string(am.dir.join("am.log")).unwrap_or_default();
-        panic!("Alertmanager did not become ready on {}:\n{log}", am.url);
-    }
-
-    /// `GET /api/v2/alerts` (active, silenced, inhibited and unprocessed by default).
-    async fn alerts(&self) -> Vec<Value> {
-        let body = reqwest::Client::new()
-            .get(format!("{}/api/v2/alerts", self.url))
-            .send()
-            .await
-            .expect("GET /api/v2/alerts")
-            .text()
-            .await
-            .expect("body");
-        serde_json::from_str::<Vec<Value>>(&body).expect("alerts JSON")
-    }
-
-    async fn find(&self, alertname: &str) -> Option<Value> {
-        self.alerts()
-            .await
-            .into_iter()
-            .find(|a| a["labels"]["alertname"] == alertname)
-    }
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

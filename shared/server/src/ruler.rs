@@ -1,0 +1,40 @@
+//! The ruler schedule, in-process (the `ruler` Lambda runs the same pass on an EventBridge
+//! schedule). A pass evaluates only the groups whose slot came, so ticking more often than the
+//! group intervals evaluates each slot once, close to its time.
+
+use lakewatch_ruler::schedule::{now_ms, Ruler};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Runs [`Ruler::run_pass`] every `interval` until `stop` turns `true`. Failures are logged
+/// (the report's errors) and the next tick tries again; a zero interval returns at once.
+pub async fn run(ruler: Ruler, interval: Duration, mut stop: watch::Receiver<bool>) {
+    if interval.is_zero() {
+        return;
+    }
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let report = ruler.run_pass(now_ms()).await;
+                if !report.errors.is_empty() {
+                    tracing::warn!(errors = ?report.errors, "ruler pass had errors");
+                }
+                if report.evaluated > 0 {
+                    tracing::info!(
+                        evaluated = report.evaluated,
+                        samples = report.samples_written,
+                        alerts_sent = report.alerts_sent,
+                        missed = report.missed_iterations,
+                        "ruler pass"
+                    );
+                }
+            }
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
