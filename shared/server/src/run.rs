@@ -56,7 +56,7 @@ impl DevServer {
              \x20 Grafana, Prometheus datasource URL:  {base}\n\
              \x20 Prometheus remote_write URL:         {base}/api/v1/write\n\
              \x20 OTLP/HTTP metrics URL:               {base}/otlp/v1/metrics\n\
-             \x20 Grafana, Loki datasource URL:        {base}\n\
+             \x20 Grafana, Loki datasource URL:        {base}/logs\n\
              \x20 Loki push URL (Promtail, Alloy):     {base}/loki/api/v1/push\n\
              \x20 OTLP/HTTP logs URL:                  {base}/otlp/v1/logs\n\
              \x20 tenant: X-Scope-OrgID header, else the basic-auth user name, else \"anonymous\"\n\
