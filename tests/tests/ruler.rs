@@ -501,3 +501,52 @@ async fn alerts_wait_for_an_unreachable_alertmanager() {
     assert_eq!((r.evaluated, r.alerts_sent), (1, 0), "{r:?}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_namespace_of_one_tenant_stops_nothing_else() {
+    let dir = TempDir::new("ruler-e2e-broken").unwrap();
+    let server = start_lakewatch(&format!("file://{}", dir.path().display())).await;
+    let group =
+        "name: always\ninterval: 10s\nrules:\n  - record: always:one\n    expr: vector(1)\n";
+    for tenant in ["team-a", "team-b"] {
+        let r = reqwest::Client::new()
+            .post(format!(
+                "{}/prometheus/config/v1/rules/ns",
+                server.base_url()
+            ))
+            .header("content-type", "application/yaml")
+            .header("X-Scope-OrgID", tenant)
+            .body(group)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 202);
+    }
+    let at = now_ms() - 30_000;
+    let r = pass(&server, "http://127.0.0.1:1", at).await;
+    assert_eq!((r.groups, r.evaluated), (2, 2), "{r:?}");
+    // Something else writes an object that is not a rule file into team-b's namespaces.
+    server
+        .backend()
+        .store()
+        .put_create(
+            "team-b/rules/prometheus/broken.yaml",
+            bytes::Bytes::from_static(b"groups: [ {"),
+        )
+        .await
+        .unwrap();
+    let r = pass(&server, "http://127.0.0.1:1", at + 60_000).await;
+    assert_eq!(
+        (r.groups, r.evaluated),
+        (1, 1),
+        "team-a still evaluated: {r:?}"
+    );
+    assert_eq!(r.removed_groups, 0, "team-b's state is kept: {r:?}");
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.contains("tenant team-b") && e.contains("broken.yaml")),
+        "{r:?}"
+    );
+    server.shutdown().await;
+}

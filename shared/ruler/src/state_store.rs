@@ -155,39 +155,46 @@ impl StateStore {
         }))
     }
 
-    /// Every stored state of a tenant and language: `(namespace, group, state)`.
+    /// Every stored state of a tenant and language: `(namespace, group, state)` (states
+    /// deleted between the listing and the read are left out).
     pub async fn list(
         &self,
         tenant: &TenantId,
         lang: ExprLanguage,
     ) -> Result<Vec<(String, String, GroupState)>> {
-        let prefix = Self::prefix(tenant, lang);
         let mut out = Vec::new();
-        for (key, meta) in self.store.list(&prefix).await? {
-            let Some(rest) = key.strip_prefix(&prefix) else {
-                continue;
+        for (namespace, group) in self.list_groups(tenant, lang).await? {
+            let key = GroupKey {
+                tenant: tenant.clone(),
+                language: lang,
+                namespace,
+                group,
             };
-            let Some((ns, file)) = rest.split_once('/') else {
-                continue;
-            };
-            let Some(group) = file.strip_suffix(".json") else {
-                continue;
-            };
-            let (Some(ns), Some(group)) = (dec(ns), dec(group)) else {
-                continue;
-            };
-            let data = match self.store.object_store().get(&meta.location).await {
-                Ok(r) => r.bytes().await?,
-                Err(object_store::Error::NotFound { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let state = serde_json::from_slice(&data).map_err(|e| StateStoreError::Corrupt {
-                key: key.clone(),
-                message: e.to_string(),
-            })?;
-            out.push((ns, group, state));
+            if let Some(state) = self.get(&key).await? {
+                out.push((key.namespace, key.group, state));
+            }
         }
         Ok(out)
+    }
+
+    /// The `(namespace, group)` of every stored state of a tenant and language, without
+    /// reading them.
+    pub async fn list_groups(
+        &self,
+        tenant: &TenantId,
+        lang: ExprLanguage,
+    ) -> Result<Vec<(String, String)>> {
+        let prefix = Self::prefix(tenant, lang);
+        Ok(self
+            .store
+            .list(&prefix)
+            .await?
+            .into_iter()
+            .filter_map(|(key, _)| {
+                let (ns, file) = key.strip_prefix(&prefix)?.split_once('/')?;
+                Some((dec(ns)?, dec(file.strip_suffix(".json")?)?))
+            })
+            .collect())
     }
 
     /// Writes the group's state: conditionally on `read`'s version (`Create` when `read` is

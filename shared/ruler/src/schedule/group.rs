@@ -307,12 +307,7 @@ impl Ruler {
 
 /// A group removed from the rules store: stale markers for every series its rules wrote at
 /// their last evaluation (PromQL groups), then its state is deleted.
-pub(super) async fn remove(
-    ruler: &Ruler,
-    key: &GroupKey,
-    state: GroupState,
-    now_ms: i64,
-) -> Result<(), String> {
+pub(super) async fn remove(ruler: &Ruler, key: &GroupKey, now_ms: i64) -> Result<(), String> {
     let Some(lease) = ruler
         .states
         .try_acquire(key)
@@ -322,6 +317,9 @@ pub(super) async fn remove(
         return Ok(());
     };
     let result = async {
+        let Some(state) = ruler.states.get(key).await.map_err(|e| e.to_string())? else {
+            return Ok(());
+        };
         let mut stale: Vec<lakewatch_model::Labels> = state
             .rules
             .iter()

@@ -132,25 +132,31 @@ impl Ruler {
     }
 
     /// Every group of every tenant, as `(key, group)` in tenant, language, namespace, group
-    /// order. Errors: the rules store failed (listing tenants or a tenant's namespaces).
-    pub async fn groups(&self) -> Result<Vec<(GroupKey, RuleGroup)>, String> {
+    /// order, and the `(tenant, language)` pairs that were listed completely. A failure of one
+    /// tenant and language (e.g. a namespace object written by something else that no longer
+    /// parses) is reported in `errors` and the others are still listed. Errors: listing the
+    /// tenants failed.
+    pub async fn groups(&self) -> Result<Listing, String> {
         let tenants = self
             .rules
             .store()
             .list_tenants()
             .await
             .map_err(|e| format!("listing tenants: {e}"))?;
-        let mut out = Vec::new();
+        let mut out = Listing::default();
         for tenant in tenants {
             for lang in [ExprLanguage::PromQL, ExprLanguage::LogQL] {
-                let files = self
-                    .rules
-                    .list(&tenant, lang)
-                    .await
-                    .map_err(|e| format!("tenant {}: {e}", tenant.as_str()))?;
+                let files = match self.rules.list(&tenant, lang).await {
+                    Ok(f) => f,
+                    Err(e) => {
+                        out.errors.push(format!("tenant {}: {e}", tenant.as_str()));
+                        continue;
+                    }
+                };
+                out.listed.push((tenant.clone(), lang));
                 for (ns, file) in files {
                     for g in file.groups {
-                        out.push((
+                        out.groups.push((
                             GroupKey {
                                 tenant: tenant.clone(),
                                 language: lang,
@@ -171,13 +177,15 @@ impl Ruler {
     /// [`PassReport::errors`] and every other group still runs.
     pub async fn run_pass(&self, now_ms: i64) -> PassReport {
         let mut report = PassReport::default();
-        let groups = match self.groups().await {
-            Ok(g) => g,
+        let listing = match self.groups().await {
+            Ok(l) => l,
             Err(e) => {
                 report.errors.push(e);
                 return report;
             }
         };
+        report.errors.extend(listing.errors.iter().cloned());
+        let groups = &listing.groups;
         report.groups = groups.len();
         // Collected first: a lazily mapped stream trips the `Send` check of spawned passes.
         let futs: Vec<_> = groups
@@ -192,7 +200,7 @@ impl Ruler {
             }
         }
         drop(runs);
-        self.clean_removed(&groups, now_ms, &mut report).await;
+        self.clean_removed(&listing, now_ms, &mut report).await;
         report
     }
 
@@ -216,48 +224,48 @@ impl Ruler {
     }
 
     /// States of groups no longer in the rules store: their series get stale markers (as
-    /// Prometheus marks a removed group's series stale) and the state is deleted.
-    async fn clean_removed(
-        &self,
-        groups: &[(GroupKey, RuleGroup)],
-        now_ms: i64,
-        report: &mut PassReport,
-    ) {
-        let live: std::collections::HashSet<&GroupKey> = groups.iter().map(|(k, _)| k).collect();
-        let all_tenants = match self.rules.store().list_tenants().await {
-            Ok(t) => t,
-            Err(e) => {
-                report.errors.push(format!("listing tenants: {e}"));
-                return;
-            }
-        };
-        for tenant in &all_tenants {
-            for lang in [ExprLanguage::PromQL, ExprLanguage::LogQL] {
-                let states = match self.states.list(tenant, lang).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        report.errors.push(e.to_string());
-                        continue;
-                    }
+    /// Prometheus marks a removed group's series stale) and the state is deleted. Only tenants
+    /// and languages listed completely are looked at, so a failed listing never reads as
+    /// "every group removed".
+    async fn clean_removed(&self, listing: &Listing, now_ms: i64, report: &mut PassReport) {
+        let live: std::collections::HashSet<&GroupKey> =
+            listing.groups.iter().map(|(k, _)| k).collect();
+        for (tenant, lang) in &listing.listed {
+            let stored = match self.states.list_groups(tenant, *lang).await {
+                Ok(s) => s,
+                Err(e) => {
+                    report.errors.push(e.to_string());
+                    continue;
+                }
+            };
+            for (namespace, group) in stored {
+                let key = GroupKey {
+                    tenant: tenant.clone(),
+                    language: *lang,
+                    namespace,
+                    group,
                 };
-                for (ns, name, state) in states {
-                    let key = GroupKey {
-                        tenant: tenant.clone(),
-                        language: lang,
-                        namespace: ns,
-                        group: name,
-                    };
-                    if live.contains(&key) {
-                        continue;
-                    }
-                    match group::remove(self, &key, state, now_ms).await {
-                        Ok(()) => report.removed_groups += 1,
-                        Err(e) => report.errors.push(format!("{}: {e}", describe(&key))),
-                    }
+                if live.contains(&key) {
+                    continue;
+                }
+                match group::remove(self, &key, now_ms).await {
+                    Ok(()) => report.removed_groups += 1,
+                    Err(e) => report.errors.push(format!("{}: {e}", describe(&key))),
                 }
             }
         }
     }
+}
+
+/// What [`Ruler::groups`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Every group with its key.
+    pub groups: Vec<(GroupKey, RuleGroup)>,
+    /// `(tenant, language)` pairs listed completely.
+    pub listed: Vec<(lakewatch_model::TenantId, ExprLanguage)>,
+    /// Tenants and languages whose listing failed, with the reason.
+    pub errors: Vec<String>,
 }
 
 /// `tenant/language/namespace/group` for messages.
