@@ -14,8 +14,9 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let stop = ctrl_c();
     let result = match cli.command {
-        Command::Dev(args) => lakewatch_server::run_until(DevConfig::from(args), ctrl_c()).await,
+        Command::Dev(args) => lakewatch_server::run_until(DevConfig::from(args), stop).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -26,25 +27,38 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM.
-async fn ctrl_c() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed now, before the server
+/// starts answering, so a signal that arrives during start-up is not lost (nor fatal).
+#[cfg(unix)]
+fn ctrl_c() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let int = signal(SignalKind::interrupt()).ok();
+    let term = signal(SignalKind::terminate()).ok();
+    async move {
+        match (int, term) {
+            (Some(mut i), Some(mut t)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+                    _ = i.recv() => {}
+                    _ = t.recv() => {}
                 }
             }
-            Err(_) => {
+            (Some(mut i), None) => {
+                i.recv().await;
+            }
+            (None, Some(mut t)) => {
+                t.recv().await;
+            }
+            (None, None) => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
-    #[cfg(not(unix))]
-    {
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn ctrl_c() -> impl std::future::Future<Output = ()> {
+    async {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
