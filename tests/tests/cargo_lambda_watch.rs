@@ -25,6 +25,32 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `cargo lambda invoke <function>` with an empty event through the watch's runtime API (as
+/// EventBridge would invoke a scheduled function): its stdout, or stdout and stderr on failure.
+fn invoke(cargo: &Path, root: &Path, port: u16, function: &str) -> Result<String, String> {
+    let out = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "lambda",
+            "invoke",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+            "--data-ascii",
+            "{}",
+            function,
+        ])
+        .output()
+        .map_err(|e| format!("cargo lambda invoke: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!("{stdout} {}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
 fn cargo_lambda_available() -> bool {
     Command::new("cargo")
         .args(["lambda", "--version"])
@@ -239,28 +265,9 @@ async fn watch_routes_real_paths_to_the_functions() {
     );
 
     // The compactor function is invoked through the runtime API, as EventBridge would.
-    let out = Command::new(&cargo)
-        .current_dir(&root)
-        .args([
-            "lambda",
-            "invoke",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port.to_string(),
-            "--data-ascii",
-            "{}",
-            "compactor",
-        ])
-        .output()
-        .expect("cargo lambda invoke");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("\"tenants\""),
-        "invoke compactor failed: {stdout} {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        watch.log_tail(3000)
-    );
+    let stdout = invoke(&cargo, &root, port, "compactor")
+        .unwrap_or_else(|e| panic!("invoke compactor failed: {e}\n{}", watch.log_tail(3000)));
+    assert!(stdout.contains("\"tenants\""), "{stdout}");
 
     // A rule group stored through query-metrics' ruler config API; `cargo lambda invoke ruler`
     // evaluates it and its recording result is read back through query-metrics.
@@ -275,28 +282,9 @@ async fn watch_routes_real_paths_to_the_functions() {
         .await
         .unwrap_or_else(|e| panic!("POST rules: {e}\n{}", watch.log_tail(3000)));
     assert_eq!(rules.status().as_u16(), 202, "{:?}", rules.text().await);
-    let out = Command::new(&cargo)
-        .current_dir(&root)
-        .args([
-            "lambda",
-            "invoke",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port.to_string(),
-            "--data-ascii",
-            "{}",
-            "ruler",
-        ])
-        .output()
-        .expect("cargo lambda invoke");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("\"evaluated\":1"),
-        "invoke ruler failed: {stdout} {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        watch.log_tail(3000)
-    );
+    let stdout = invoke(&cargo, &root, port, "ruler")
+        .unwrap_or_else(|e| panic!("invoke ruler failed: {e}\n{}", watch.log_tail(3000)));
+    assert!(stdout.contains("\"evaluated\":1"), "{stdout}");
     let resp = PromApi::new(&base, Some("watch"))
         .get("/api/v1/query", &[("query", "watch:e2e:one".to_string())])
         .await

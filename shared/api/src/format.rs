@@ -92,11 +92,19 @@ pub fn push_value(out: &mut String, f: f64) {
     }
 }
 
-/// Go `encoding/json` rendering of `float64(ms)/1000` (used for scalar and string results):
-/// shortest digits, `'f'` format inside `[1e-6, 1e21)`, otherwise exponent form without
-/// zero padding (`1e-7`, `1e+21`).
+/// Go `encoding/json` rendering of `float64(ms)/1000` (used for scalar and string results),
+/// see [`go_json_float`].
 pub fn format_json_seconds(ms: i64) -> String {
-    let f = ms as f64 / 1000.0;
+    go_json_float(ms as f64 / 1000.0)
+}
+
+/// A `float64` as Go's `encoding/json` writes it: shortest round-trip digits, `'f'` format
+/// inside `[1e-6, 1e21)`, else `'e'` with a one-digit negative exponent unpadded (`1.5e-7`,
+/// `1e+21`). Non-finite values (which Go refuses to encode) print as `0`.
+pub fn go_json_float(f: f64) -> String {
+    if !f.is_finite() {
+        return "0".to_string();
+    }
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let s = format!("{f:e}");

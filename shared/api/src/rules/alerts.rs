@@ -20,6 +20,12 @@ use lakewatch_ruler::Alert;
 /// "value":"<Go %e>"}` (`value` is `strconv.FormatFloat(v, 'e', -1, 64)`, e.g. `1e+00`;
 /// `keepFiringSince` only while `keep_firing_for` holds the alert).
 pub fn push_alert(out: &mut String, a: &Alert) {
+    push_alert_with(out, a, true);
+}
+
+/// [`push_alert`]; without `keepFiringSince` when `keep_firing` is false (Loki's `Alert`:
+/// `labels, annotations, state, activeAt, value`).
+pub(crate) fn push_alert_with(out: &mut String, a: &Alert, keep_firing: bool) {
     out.push_str(r#"{"labels":"#);
     json::push_labels(out, &a.labels);
     out.push_str(r#","annotations":"#);
@@ -28,7 +34,7 @@ pub fn push_alert(out: &mut String, a: &Alert) {
     json::push_str(out, a.state.as_str());
     out.push_str(r#","activeAt":"#);
     json::push_str(out, &go_time_ms(Some(a.active_at_ms)));
-    if let Some(t) = a.keep_firing_since_ms {
+    if let Some(t) = a.keep_firing_since_ms.filter(|_| keep_firing) {
         out.push_str(r#","keepFiringSince":"#);
         json::push_str(out, &go_time_ms(Some(t)));
     }

@@ -27,24 +27,7 @@ pub fn go_time_ms(ms: Option<i64>) -> String {
     s
 }
 
-/// A `float64` as Go's `encoding/json` writes it: shortest round-trip digits, `'f'` format
-/// inside `[1e-6, 1e21)`, else `'e'` with a one-digit negative exponent unpadded (`1.5e-7`,
-/// `1e+21`). Non-finite values (which Go refuses to encode) print as `0`.
-pub fn go_json_float(f: f64) -> String {
-    if !f.is_finite() {
-        return "0".to_string();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let s = format!("{f:e}");
-        match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
-        }
-    } else {
-        format!("{f}")
-    }
-}
+pub use crate::format::go_json_float;
 
 /// Go's `time.Duration(ns).Seconds()` (`float64(sec) + float64(nsec)/1e9`) printed by
 /// [`go_json_float`].

@@ -23,7 +23,6 @@ use super::gofmt::{duration_seconds, go_time_ms, ms_seconds};
 use super::list::{push_map, rule_labels, DEFAULT_INTERVAL};
 use super::view::{active_alerts, align, load_groups, load_states, rule_alert_state, ListedGroup};
 use crate::app::{has_prometheus_prefix, normalize_path, App};
-use crate::format::go_exp;
 use crate::json;
 use crate::loki::error::LokiError;
 use crate::middleware;
@@ -237,17 +236,7 @@ async fn respond(app: &App, req: &Request<Bytes>, listing: LokiListing) -> Respo
 
 /// Loki's `Alert`: `labels, annotations, state, activeAt, value`.
 fn push_alert(out: &mut String, a: &Alert) {
-    out.push_str(r#"{"labels":"#);
-    json::push_labels(out, &a.labels);
-    out.push_str(r#","annotations":"#);
-    json::push_labels(out, &a.annotations);
-    out.push_str(r#","state":"#);
-    json::push_str(out, a.state.as_str());
-    out.push_str(r#","activeAt":"#);
-    json::push_str(out, &go_time_ms(Some(a.active_at_ms)));
-    out.push_str(r#","value":"#);
-    json::push_str(out, &go_exp(a.value));
-    out.push('}');
+    super::alerts::push_alert_with(out, a, false);
 }
 
 /// `health, lastError, type, lastEvaluation, evaluationTime` and the closing brace.

@@ -9,7 +9,7 @@
 //! last evaluation) has no state and lists as never evaluated (`health` `unknown`).
 
 use futures::stream::{self, StreamExt, TryStreamExt};
-use lakewatch_model::{Labels, TenantId};
+use lakewatch_model::TenantId;
 use lakewatch_ruler::alert::AlertState;
 use lakewatch_ruler::eval::{GroupState, RuleKind, RuleState};
 use lakewatch_ruler::rules::{ExprLanguage, Rule, RuleGroup};
@@ -88,18 +88,6 @@ pub async fn load_states(
         .await
 }
 
-/// The rule's identity labels: group `labels` overridden by the rule's (empty values
-/// dropped), as the ruler keys [`RuleState::labels`].
-pub fn identity_labels(group: &RuleGroup, rule: &Rule) -> Labels {
-    Labels::from_pairs(
-        group
-            .labels
-            .iter()
-            .chain(rule.labels.iter())
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-}
-
 /// The state of each of `group`'s current rules (see the module docs); an alerting rule
 /// matched with a recording rule's state (or the reverse) keeps health and times but not
 /// alerts, as the ruler realigns it.
@@ -112,7 +100,7 @@ pub fn align<'a>(group: &RuleGroup, state: Option<&'a GroupState>) -> Vec<Option
         .rules
         .iter()
         .map(|rule| {
-            let labels = identity_labels(group, rule);
+            let labels = lakewatch_ruler::eval::effective_labels(group, rule);
             let i = state
                 .rules
                 .iter()
@@ -152,6 +140,7 @@ pub fn rule_alert_state(rule: &Rule, st: Option<&RuleState>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lakewatch_model::Labels;
     use std::collections::BTreeMap;
 
     fn rule(alert: &str, labels: &[(&str, &str)]) -> Rule {

@@ -38,10 +38,10 @@ pub use alerting::{ERR_DUPLICATE_ALERT_LABELSET, RESOLVED_RETENTION_MS};
 pub use query::{promql_instant_query, CheckedQueryable, InstantQueryFn, QuerySource};
 pub use recording::ERR_DUPLICATE_RECORDING_LABELSET;
 pub use send::{
-    alerts_to_send, mark_sent, needs_sending, rule_alerts_to_send, valid_until,
+    alerts_to_send, mark_sent, needs_sending, record_sent, rule_alerts_to_send, valid_until,
     DEFAULT_RESEND_DELAY_MS,
 };
-pub use state::{GroupState, RuleHealth, RuleKind, RuleState};
+pub use state::{effective_labels, GroupState, RuleHealth, RuleKind, RuleState};
 
 /// Prometheus's default global `evaluation_interval`: 1 minute.
 pub const DEFAULT_INTERVAL_MS: i64 = 60_000;

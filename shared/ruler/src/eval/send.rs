@@ -74,15 +74,20 @@ pub fn alerts_to_send(state: &GroupState, now_ms: i64, resend_delay_ms: i64) -> 
 /// when it enqueues them), and returns them.
 pub fn mark_sent(state: &mut GroupState, now_ms: i64, resend_delay_ms: i64) -> Vec<(usize, Alert)> {
     let sent = rule_alerts_to_send(state, now_ms, resend_delay_ms);
-    for (i, a) in &sent {
-        if let Some(cur) = state.rules[*i]
-            .alerts
-            .iter_mut()
-            .find(|x| x.labels == a.labels)
-        {
+    record_sent(state, &sent);
+    sent
+}
+
+/// Copies `last_sent_at_ms` / `valid_until_ms` of each `(rule index, alert)` that was sent
+/// (as [`rule_alerts_to_send`] returns them) onto the state's alert with the same labels.
+pub fn record_sent<'a>(state: &mut GroupState, sent: impl IntoIterator<Item = &'a (usize, Alert)>) {
+    for (i, a) in sent {
+        let Some(rule) = state.rules.get_mut(*i) else {
+            continue;
+        };
+        if let Some(cur) = rule.alerts.iter_mut().find(|x| x.labels == a.labels) {
             cur.last_sent_at_ms = a.last_sent_at_ms;
             cur.valid_until_ms = a.valid_until_ms;
         }
     }
-    sent
 }

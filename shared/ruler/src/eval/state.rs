@@ -117,8 +117,9 @@ pub(crate) fn rule_name(rule: &Rule) -> &str {
         .unwrap_or("")
 }
 
-/// Group labels overridden by the rule's labels (Prometheus `FromMaps(rg.Labels, r.Labels)`).
-pub(crate) fn effective_labels(group: &RuleGroup, rule: &Rule) -> Labels {
+/// Group labels overridden by the rule's labels (Prometheus `FromMaps(rg.Labels, r.Labels)`):
+/// with the rule's name, the identity of its [`RuleState`] across rule-file changes.
+pub fn effective_labels(group: &RuleGroup, rule: &Rule) -> Labels {
     Labels::from_pairs(
         group
             .labels

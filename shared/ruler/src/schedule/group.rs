@@ -3,7 +3,9 @@
 use lakewatch_model::{MetricsBatch, TenantId};
 
 use crate::alert::Alert;
-use crate::eval::{evaluate_group, rule_alerts_to_send, EvalContext, GroupState, QuerySource};
+use crate::eval::{
+    evaluate_group, record_sent, rule_alerts_to_send, EvalContext, GroupState, QuerySource,
+};
 use crate::rules::{ExprLanguage, RuleGroup};
 use crate::state_store::{GroupKey, StateStoreError};
 
@@ -274,19 +276,14 @@ impl Ruler {
             .notifier
             .send_indexed(&alerts, |i, _| self.notifier.generator_url(&exprs[i]))
             .await;
-        for ((rule, sent_alert), ok) in due.iter().zip(&report.sent) {
-            if !ok {
-                continue;
-            }
-            if let Some(cur) = state.rules[*rule]
-                .alerts
-                .iter_mut()
-                .find(|a| a.labels == sent_alert.labels)
-            {
-                cur.last_sent_at_ms = sent_alert.last_sent_at_ms;
-                cur.valid_until_ms = sent_alert.valid_until_ms;
-            }
-        }
+        // Only what an Alertmanager accepted counts as sent; the rest is offered again.
+        record_sent(
+            state,
+            due.iter()
+                .zip(&report.sent)
+                .filter(|(_, ok)| **ok)
+                .map(|(d, _)| d),
+        );
         done.alerts_sent += report.sent_count();
         let unsent = alerts.len() - report.sent_count();
         done.alerts_unsent += unsent;
