@@ -9,7 +9,9 @@
 //!    byte after compaction and LogQL needle/volume latency over generated JSON logs
 //!    ([`logs`]);
 //! 5. with `--traces` (instead of 1–3): span ingest spans/s on one core, bytes/span at rest
-//!    after compaction and trace-by-id latency over generated AI-gateway traces ([`traces`]).
+//!    after compaction and trace-by-id latency over generated AI-gateway traces ([`traces`]);
+//! 6. with `--ruler` (instead of 1–3): time and object-store requests of scheduled-ruler passes
+//!    over the generated metrics ([`ruler`]).
 //!
 //! See docs/benchmarks.md for the method and the recorded results.
 
@@ -24,6 +26,7 @@ mod query;
 mod report;
 mod rest;
 mod rng;
+mod ruler;
 mod traces;
 
 use clap::Parser;
@@ -95,6 +98,12 @@ pub struct Args {
     /// processor's default `send_batch_size`: 8192).
     #[arg(long, default_value_t = 8192)]
     pub traces_batch_spans: usize,
+    /// Run the scheduled-ruler benchmark instead of the metrics one (see `ruler` module).
+    #[arg(long)]
+    pub ruler: bool,
+    /// Hours of metrics generated for `--ruler`, ending now.
+    #[arg(long, default_value_t = 1.0)]
+    pub ruler_hours: f64,
 }
 
 fn now_ms() -> i64 {
@@ -126,7 +135,9 @@ fn main() {
         eprintln!("cannot create {}: {e}", work.display());
         std::process::exit(2);
     }
-    let outcome = if args.traces {
+    let outcome = if args.ruler {
+        ruler::run(&args, &work)
+    } else if args.traces {
         traces::run(&args, &work)
     } else if args.logs {
         logs::run(&args, &work)
