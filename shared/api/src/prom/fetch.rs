@@ -73,7 +73,7 @@ impl Queryable for Fetched {
 
 /// Whether every series `wide` selects in its range also covers what `narrow` selects:
 /// `wide`'s matchers are a subset of `narrow`'s and its time range contains `narrow`'s.
-fn covers(wide: &SelectHint, narrow: &SelectHint) -> bool {
+pub(crate) fn covers(wide: &SelectHint, narrow: &SelectHint) -> bool {
     wide.mint_ms <= narrow.mint_ms
         && wide.maxt_ms >= narrow.maxt_ms
         && wide.matchers.iter().all(|w| {

@@ -42,12 +42,15 @@ impl AppQuerier {
     }
 }
 
-/// Series read on demand for one group evaluation; the first failed read is kept.
+/// Series read on demand for one group evaluation; the first failed read is kept. What one
+/// selection read serves every later selection it covers (fewer matchers, same or wider range:
+/// `x` then `x{code=~"5.."}`), so rules of a group sharing a metric read it once.
 struct LazyStorage<'a> {
     app: &'a App,
     tenants: Tenants,
     handle: &'a Handle,
     error: Mutex<Option<String>>,
+    read: Mutex<Vec<(SelectHint, Arc<crate::prom::fetch::Fetched>)>>,
 }
 
 impl Queryable for LazyStorage<'_> {
@@ -62,13 +65,27 @@ impl Queryable for LazyStorage<'_> {
             mint_ms,
             maxt_ms,
         };
+        let cached = self.read.lock().ok().and_then(|read| {
+            read.iter()
+                .find(|(h, _)| crate::prom::fetch::covers(h, &hint))
+                .map(|(_, f)| Arc::clone(f))
+        });
+        if let Some(fetched) = cached {
+            return fetched.select(matchers, mint_ms, maxt_ms);
+        }
         let loaded = self.handle.block_on(crate::prom::fetch::load(
             self.app,
             &self.tenants,
             std::slice::from_ref(&hint),
         ));
         match loaded {
-            Ok(fetched) => fetched.select(matchers, mint_ms, maxt_ms),
+            Ok(fetched) => {
+                let out = fetched.select(matchers, mint_ms, maxt_ms);
+                if let Ok(mut read) = self.read.lock() {
+                    read.push((hint, Arc::new(fetched)));
+                }
+                out
+            }
             Err(e) => {
                 if let Ok(mut slot) = self.error.lock() {
                     slot.get_or_insert(e.message);
@@ -96,6 +113,7 @@ impl RuleQuerier for AppQuerier {
             tenants: Tenants::new(tenants.to_vec()),
             handle: &self.handle,
             error: Mutex::new(None),
+            read: Mutex::new(Vec::new()),
         })
     }
 
