@@ -36,6 +36,9 @@ python3 -c 'import duckdb' >/dev/null 2>&1 || PIP_PKGS+=("duckdb")
 # (grpcio-tools) + snappy (cramjam) for the protobuf pusher built from tests/proto/push.proto.
 python3 -c 'import logging_loki' >/dev/null 2>&1 || PIP_PKGS+=("python-logging-loki")
 python3 -c 'import grpc_tools, cramjam' >/dev/null 2>&1 || PIP_PKGS+=("grpcio-tools" "cramjam")
+# Offline lint of the AWS SAM template (tests/tests/infra.rs).
+command -v cfn-lint >/dev/null 2>&1 || PIP_PKGS+=("cfn-lint")
+command -v sam >/dev/null 2>&1 || PIP_PKGS+=("aws-sam-cli")
 if [ "${#PIP_PKGS[@]}" -gt 0 ]; then
   log "installing ${PIP_PKGS[*]} with pip"
   PIP="pip"

@@ -94,6 +94,9 @@ pub fn enforce_payload_limit(resp: http::Response<Bytes>) -> http::Response<Byte
 
 /// Runs `handler` as the Lambda function's request loop until the runtime stops.
 /// Responses too large for Lambda are replaced by an error ([`enforce_payload_limit`]).
+/// Every request goes through [`crate::selfmon::observe`]: one JSON log line with the Lambda
+/// request id (`request_id`), tenant, route, status, duration and bytes (and the items
+/// accepted on ingest routes); CloudWatch Logs keeps it (docs/self-monitoring.md).
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), lambda_http::Error> {
@@ -105,25 +108,47 @@ where
     F: Fn(http::Request<Bytes>) -> Fut + Send + Sync,
     Fut: Future<Output = http::Response<Bytes>> + Send,
 {
+    use lambda_http::RequestExt;
     let handler = &handler;
     lambda_http::run(service_fn(move |req: Request| async move {
-        let resp = enforce_payload_limit(handler(to_http_request(req)).await);
+        let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
+        let resp = crate::selfmon::observe(to_http_request(req), request_id, |r| async move {
+            enforce_payload_limit(handler(r).await)
+        })
+        .await;
         Ok::<_, std::convert::Infallible>(to_lambda_response(resp))
     }))
     .await
 }
 
-/// Installs the JSON log subscriber every function uses: one JSON object per event on stdout
-/// (CloudWatch adds the time), filter from `RUST_LOG` (default `info`).
-pub fn init_logging() {
+/// The JSON log format every function uses, writing to `writer`: one JSON object per event,
+/// the event's fields at the top level (`{"level":"INFO","target":"lakewatch::request",
+/// "message":"request","request_id":…}`), no timestamp (CloudWatch adds the time), events
+/// kept by `filter`.
+pub fn json_subscriber<W>(
+    writer: W,
+    filter: tracing_subscriber::EnvFilter,
+) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .flatten_event(true)
+        .with_env_filter(filter)
         .without_time()
-        .init();
+        .with_writer(writer)
+        .finish()
+}
+
+/// Installs the JSON log subscriber every function uses ([`json_subscriber`] on stdout),
+/// filter from `RUST_LOG` (default `info`). Does nothing if a subscriber is already set.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `try_init` also routes `log` records into tracing; an already set subscriber is kept.
+    let _ = json_subscriber(std::io::stdout, filter).try_init();
 }
 
 #[cfg(test)]
@@ -171,5 +196,106 @@ mod tests {
             .body(Bytes::from_static(b"\x1f\x8b"))
             .unwrap();
         assert!(matches!(to_lambda_response(r).body(), Body::Binary(_)));
+    }
+
+    /// Collects what the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut v) = self.0.lock() {
+                v.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for Capture {
+        type Writer = Capture;
+        fn make_writer(&'w self) -> Capture {
+            self.clone()
+        }
+    }
+
+    fn lines(c: &Capture) -> Vec<serde_json::Value> {
+        let bytes = c.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn request_log_line_has_the_fields() {
+        let cap = Capture::default();
+        let sub = json_subscriber(cap.clone(), tracing_subscriber::EnvFilter::new("info"));
+        let _guard = tracing::subscriber::set_default(sub);
+        let req = http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/write")
+            .header("X-Scope-OrgID", "team-a")
+            .body(Bytes::from_static(b"0123456789"))
+            .unwrap();
+        let resp = crate::selfmon::observe(req, Some("req-42".into()), |_| async {
+            let r = http::Response::builder()
+                .status(204)
+                .body(Bytes::new())
+                .unwrap();
+            lakewatch_ingest::IngestCounts {
+                accepted: 7,
+                rejected: 1,
+                objects: 1,
+            }
+            .attach(r)
+        })
+        .await;
+        assert_eq!(resp.status(), 204);
+        assert!(resp
+            .extensions()
+            .get::<lakewatch_ingest::IngestCounts>()
+            .is_none());
+        let got = lines(&cap);
+        let line = got
+            .iter()
+            .find(|l| l["target"] == crate::selfmon::REQUEST_LOG_TARGET)
+            .expect("a request line");
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["message"], "request");
+        assert_eq!(line["request_id"], "req-42");
+        assert_eq!(line["tenant"], "team-a");
+        assert_eq!(line["route"], "remote_write");
+        assert_eq!(line["method"], "POST");
+        assert_eq!(line["path"], "/api/v1/write");
+        assert_eq!(line["status"], 204);
+        assert!(line["duration_ms"].as_f64().unwrap() >= 0.0);
+        assert_eq!(line["request_bytes"], 10);
+        assert_eq!(line["response_bytes"], 0);
+        assert_eq!(line["signal"], "metrics");
+        assert_eq!(line["samples"], 7);
+        assert_eq!(line["accepted"], 7);
+        assert_eq!(line["rejected"], 1);
+
+        // A query request without an id gets a generated one; basic-auth user as tenant.
+        let req = http::Request::builder()
+            .uri("/logs/loki/api/v1/query_range?query=x")
+            .header("Authorization", "Basic dGVhbS1iOnNlY3JldA==")
+            .body(Bytes::new())
+            .unwrap();
+        crate::selfmon::observe(req, None, |_| async {
+            http::Response::new(Bytes::from_static(b"{}"))
+        })
+        .await;
+        let got = lines(&cap);
+        let line = got.last().unwrap();
+        assert_eq!(line["route"], "loki_query_range");
+        assert_eq!(line["tenant"], "team-b");
+        assert_eq!(line["response_bytes"], 2);
+        assert_eq!(line["request_id"].as_str().unwrap().len(), 26);
+        assert!(line.get("samples").is_none());
     }
 }

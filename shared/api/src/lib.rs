@@ -19,6 +19,7 @@ pub mod params;
 pub mod prom;
 pub mod response;
 pub mod rules;
+pub mod selfmon;
 pub mod tempo;
 pub mod tenants;
 pub mod time;

@@ -12,11 +12,14 @@
 //!    after compaction and trace-by-id latency over generated AI-gateway traces ([`traces`]);
 //! 6. with `--ruler` (instead of 1–3): time and object-store requests of scheduled-ruler passes
 //!    over the generated metrics ([`ruler`]).
+//! 7. with `--functions DIR` (instead of 1–3): each Lambda function binary's size and cold start
+//!    through the Lambda Runtime API ([`functions`]).
 //!
 //! See docs/benchmarks.md for the method and the recorded results.
 
 mod compare;
 mod cpu;
+mod functions;
 mod gen;
 mod ingest;
 mod logs;
@@ -104,6 +107,10 @@ pub struct Args {
     /// Hours of metrics generated for `--ruler`, ending now.
     #[arg(long, default_value_t = 1.0)]
     pub ruler_hours: f64,
+    /// Measure the Lambda function binaries in DIR (`target/lambda` of `cargo lambda build
+    /// --release`, or `target/release`): size and cold start (see `functions` module).
+    #[arg(long, value_name = "DIR")]
+    pub functions: Option<PathBuf>,
 }
 
 fn now_ms() -> i64 {
@@ -135,7 +142,9 @@ fn main() {
         eprintln!("cannot create {}: {e}", work.display());
         std::process::exit(2);
     }
-    let outcome = if args.ruler {
+    let outcome = if let Some(dir) = args.functions.clone() {
+        functions::run(&args, &dir)
+    } else if args.ruler {
         ruler::run(&args, &work)
     } else if args.traces {
         traces::run(&args, &work)

@@ -4,6 +4,7 @@
 //! request is acknowledged only after `MetricsWriter::write` returned (durable).
 
 use crate::context::IngestContext;
+use crate::counts::IngestCounts;
 use crate::error::IngestError;
 use crate::otlp::{self, OtlpFormat};
 use crate::remote_write::{self, proto, proto_v2, RemoteWriteVersion};
@@ -164,14 +165,22 @@ pub async fn handle_remote_write(req: Request<Bytes>, ctx: &IngestContext) -> Re
     let v2 = remote_write::content::is_v2(req.headers());
     let result = remote_write_inner(&req, ctx).await;
     match (v2, result) {
-        (_, Ok(RwOutcome::V1)) => empty(StatusCode::NO_CONTENT),
+        (_, Ok(RwOutcome::V1(receipt))) => {
+            counts(&receipt, 0).attach(empty(StatusCode::NO_CONTENT))
+        }
         (_, Ok(RwOutcome::V2 { receipt, errors })) => {
             let r = if errors.is_empty() {
                 empty(StatusCode::NO_CONTENT)
             } else {
                 text(StatusCode::BAD_REQUEST, errors.join("\n"))
             };
-            with_written(r, receipt.samples, receipt.histograms, receipt.exemplars)
+            let c = counts(&receipt, errors.len() as u64);
+            c.attach(with_written(
+                r,
+                receipt.samples,
+                receipt.histograms,
+                receipt.exemplars,
+            ))
         }
         (true, Err(e)) => with_written(error_response(e), 0, 0, 0),
         (_, Err(e)) => error_response(e),
@@ -184,8 +193,17 @@ fn empty(status: StatusCode) -> Response<Bytes> {
     r
 }
 
+/// Self-monitoring counts of a metrics write (samples + histogram samples stored).
+fn counts(receipt: &WriteReceipt, rejected: u64) -> IngestCounts {
+    IngestCounts {
+        accepted: receipt.samples + receipt.histograms,
+        rejected,
+        objects: u64::from(receipt.object_id.is_some()),
+    }
+}
+
 enum RwOutcome {
-    V1,
+    V1(WriteReceipt),
     V2 {
         receipt: WriteReceipt,
         errors: Vec<String>,
@@ -206,8 +224,8 @@ async fn remote_write_inner(
                 IngestError::bad_request(format!("invalid prometheus.WriteRequest protobuf: {e}"))
             })?;
             let batch = remote_write::decode_v1(msg, now, &ctx.limits)?;
-            write(ctx, &tenant, &batch).await?;
-            Ok(RwOutcome::V1)
+            let receipt = write(ctx, &tenant, &batch).await?;
+            Ok(RwOutcome::V1(receipt))
         }
         RemoteWriteVersion::V2 => {
             let msg = proto_v2::Request::decode(raw.as_slice()).map_err(|e| {
@@ -267,6 +285,6 @@ async fn otlp_inner(
     if !tr.warnings.is_empty() {
         tracing::warn!(tenant = %tenant, warnings = ?tr.warnings, "warnings translating OTLP metrics");
     }
-    write(ctx, &tenant, &tr.batch).await?;
-    Ok(otlp_response(format))
+    let receipt = write(ctx, &tenant, &tr.batch).await?;
+    Ok(counts(&receipt, 0).attach(otlp_response(format)))
 }

@@ -23,6 +23,7 @@
 //! docs/ingest-traces.md.
 
 pub mod context;
+pub mod counts;
 pub mod error;
 pub mod generator;
 pub mod handler;
@@ -33,6 +34,7 @@ pub mod remote_write;
 pub mod validate;
 
 pub use context::IngestContext;
+pub use counts::IngestCounts;
 pub use error::IngestError;
 pub use generator::{Generator, RecordOutcome, INSTANCE_LABEL, METRICS_WRITE_FAILURES};
 pub use handler::{

@@ -5,10 +5,11 @@
 use crate::error::ServerError;
 use bytes::Bytes;
 use http::{Request, Response};
+use lakewatch_api::selfmon::registry::SIGNALS;
 use lakewatch_api::{App, QueryConfig};
 use lakewatch_ingest::IngestLimits;
 use lakewatch_model::MetricsBatch;
-use lakewatch_storage::compact::{self, CompactionOptions};
+use lakewatch_storage::compact::{self, CompactionOptions, CompactionStats};
 use lakewatch_storage::{AuthConfig, Store};
 
 /// Every route of every function behind one handler, plus the store the compactor works on.
@@ -74,17 +75,64 @@ impl Backend {
         &self.app.store
     }
 
-    /// Serves one request exactly as the Lambda functions would (same router, same handlers).
+    /// Serves one request exactly as the Lambda functions would (same router, same handlers,
+    /// same self-monitoring middleware `lakewatch_api::selfmon::observe`: one log line and
+    /// the request recorded in Lakewatch's own metrics; the request id is a new ULID).
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        lakewatch_api::selfmon::observe(req, None, |r| self.app.handle(r)).await
+    }
+
+    /// Serves one request without the self-monitoring middleware (no log line, not counted):
+    /// the self-scrape's own writes.
+    pub async fn handle_unobserved(&self, req: Request<Bytes>) -> Response<Bytes> {
         self.app.handle(req).await
     }
 
-    /// Runs one compaction pass over every tenant (as the `compactor` function does) and
-    /// returns a one-line summary.
+    /// Sets `lakewatch_compaction_backlog_objects` / `lakewatch_compaction_lag_seconds` from
+    /// the manifests of every tenant (failures are logged and counted).
+    pub async fn update_compaction_gauges(&self) {
+        let metrics = lakewatch_api::selfmon::global();
+        lakewatch_api::selfmon::backlog::update(&self.app.store, metrics).await;
+    }
+
+    /// Runs one compaction pass over every tenant (as the `compactor` function does: metrics,
+    /// logs, traces) and returns a one-line summary. Objects written and failures are counted
+    /// in the self-monitoring metrics (`lakewatch_objects_written_total{signal}`,
+    /// `lakewatch_errors_total{component="compactor"}`) and the backlog gauges refreshed.
     pub async fn compact_once(&self) -> Result<String, ServerError> {
-        let stats = compact::run_once(&self.app.store, &self.compaction)
-            .await
-            .map_err(|e| ServerError::Task(format!("compaction: {e}")))?;
+        let metrics = lakewatch_api::selfmon::global();
+        let store = &self.app.store;
+        let opts = &self.compaction;
+        let tenants = store.list_tenants().await.map_err(|e| {
+            metrics.record_error("compactor", 1);
+            ServerError::Task(format!("compaction: {e}"))
+        })?;
+        let mut total = CompactionStats::default();
+        for tenant in &tenants {
+            total.tenants += 1;
+            for signal in SIGNALS {
+                let mut stats = CompactionStats::default();
+                let done = match signal {
+                    "metrics" => compact::compact_tenant(store, tenant, opts, &mut stats).await,
+                    "logs" => compact::compact_tenant_logs(store, tenant, opts, &mut stats).await,
+                    _ => compact::compact_tenant_traces(store, tenant, opts, &mut stats).await,
+                };
+                if let Err(e) = done {
+                    tracing::error!(tenant = %tenant, signal, error = %e, "compaction failed");
+                    stats.errors += 1;
+                }
+                metrics.record_objects(signal, stats.objects_out as u64);
+                metrics.record_error("compactor", stats.errors as u64);
+                total.merges += stats.merges;
+                total.objects_in += stats.objects_in;
+                total.objects_out += stats.objects_out;
+                total.retention_dropped += stats.retention_dropped;
+                total.gc_deleted_objects += stats.gc_deleted_objects;
+                total.errors += stats.errors;
+            }
+        }
+        self.update_compaction_gauges().await;
+        let stats = total;
         Ok(format!(
             "tenants={} merges={} objects {}->{} retention_dropped={} gc_deleted={} errors={}",
             stats.tenants,

@@ -8,6 +8,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9009";
 /// The default store: the folder `./data` (relative to the working directory).
 pub const DEFAULT_STORE: &str = "./data";
 
+/// Default spacing of the self-scrape (like a Prometheus scrape interval).
+pub const DEFAULT_SELF_MONITORING_INTERVAL: Duration = Duration::from_secs(15);
+
 /// What the local all-in-one process does.
 #[derive(Debug, Clone)]
 pub struct DevConfig {
@@ -30,6 +33,11 @@ pub struct DevConfig {
     /// How often the in-process ruler runs a pass (`Duration::ZERO` disables it); each pass
     /// evaluates the groups whose slot came, as the `ruler` function does once a minute.
     pub ruler_interval: Duration,
+    /// How often the process writes its own metrics (`GET /metrics`) into its store as tenant
+    /// `anonymous`, `job="lakewatch"`, `instance="<listen addr>"` (`Duration::ZERO` disables
+    /// it; default 15 s; flag `--self-monitoring-interval`, env
+    /// `LAKEWATCH_SELF_MONITORING_INTERVAL`). See docs/self-monitoring.md.
+    pub self_monitoring_interval: Duration,
 }
 
 impl Default for DevConfig {
@@ -43,6 +51,7 @@ impl Default for DevConfig {
             demo_backfill: Duration::from_secs(3600),
             rules_dir: None,
             ruler_interval: Duration::from_secs(5),
+            self_monitoring_interval: DEFAULT_SELF_MONITORING_INTERVAL,
         }
     }
 }

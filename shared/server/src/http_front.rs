@@ -12,9 +12,20 @@ use std::sync::Arc;
 /// that big remote-write batches from a local Prometheus are not refused.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// An axum router whose fallback serves every path through `backend`.
+/// An axum router: `GET /metrics` serves Lakewatch's own metrics
+/// ([`crate::selfmon::metrics_response`]); the fallback serves every other path (and other
+/// methods on `/metrics`) through `backend`.
 pub fn router(backend: Arc<Backend>) -> axum::Router {
-    axum::Router::new().fallback(forward).with_state(backend)
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .fallback(forward)
+        .with_state(backend)
+}
+
+async fn metrics(State(backend): State<Arc<Backend>>, headers: http::HeaderMap) -> Response {
+    crate::selfmon::metrics_response(&backend, &headers)
+        .await
+        .map(Body::from)
 }
 
 async fn forward(State(backend): State<Arc<Backend>>, req: Request) -> Response {
@@ -29,12 +40,9 @@ async fn forward(State(backend): State<Arc<Backend>>, req: Request) -> Response 
                 .into_response()
         }
     };
-    let started = std::time::Instant::now();
-    let method = parts.method.clone();
-    let path = parts.uri.path().to_string();
+    // Backend::handle logs the request line and records the self-monitoring metrics.
     let resp = backend
         .handle(http::Request::from_parts(parts, bytes))
         .await;
-    tracing::debug!(%method, %path, status = resp.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
     resp.map(Body::from)
 }

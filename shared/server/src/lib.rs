@@ -25,11 +25,13 @@ pub mod cli;
 pub mod compactor;
 pub mod config;
 pub mod demo;
+pub mod demo_command;
 pub mod duration;
 pub mod error;
 pub mod http_front;
 pub mod ruler;
 pub mod run;
+pub mod selfmon;
 
 pub use backend::Backend;
 pub use config::DevConfig;

@@ -1,7 +1,9 @@
-//! `lakewatch`: the local all-in-one process. See `lakewatch dev --help`.
+//! `lakewatch`: the local all-in-one process (`lakewatch dev --help`) and the demo traffic
+//! sender (`lakewatch demo --help`).
 
 use clap::Parser;
 use lakewatch_server::cli::{Cli, Command};
+use lakewatch_server::demo_command::DemoCommandConfig;
 use lakewatch_server::DevConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -16,7 +18,23 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let stop = ctrl_c();
     let result = match cli.command {
-        Command::Dev(args) => lakewatch_server::run_until(DevConfig::from(args), stop).await,
+        Command::Dev(args) => lakewatch_server::run_until(DevConfig::from(args), stop)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Demo(args) => {
+            let cfg = DemoCommandConfig::from(args);
+            let url = cfg.url.clone();
+            match lakewatch_server::demo_command::run(cfg, stop).await {
+                Ok(s) => {
+                    eprintln!(
+                        "lakewatch demo: sent to {url}: {}",
+                        lakewatch_server::demo_command::progress_line(&s)
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(format!("demo: {e}")),
+            }
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -8,6 +8,8 @@ use tokio::sync::watch;
 
 /// Runs [`Ruler::run_pass`] every `interval` until `stop` turns `true`. Failures are logged
 /// (the report's errors) and the next tick tries again; a zero interval returns at once.
+/// Each pass adds to `lakewatch_ruler_evaluations_total`, `lakewatch_ruler_missed_iterations_total`,
+/// `lakewatch_ruler_alerts_sent_total` and `lakewatch_errors_total{component="ruler"}`.
 pub async fn run(ruler: Ruler, interval: Duration, mut stop: watch::Receiver<bool>) {
     if interval.is_zero() {
         return;
@@ -18,6 +20,13 @@ pub async fn run(ruler: Ruler, interval: Duration, mut stop: watch::Receiver<boo
         tokio::select! {
             _ = ticker.tick() => {
                 let report = ruler.run_pass(now_ms()).await;
+                let metrics = lakewatch_api::selfmon::global();
+                metrics.record_ruler_pass(
+                    report.evaluated as u64,
+                    report.missed_iterations,
+                    report.alerts_sent as u64,
+                );
+                metrics.record_error("ruler", report.errors.len() as u64);
                 if !report.errors.is_empty() {
                     tracing::warn!(errors = ?report.errors, "ruler pass had errors");
                 }

@@ -3,7 +3,7 @@
 use crate::backend::Backend;
 use crate::config::DevConfig;
 use crate::error::ServerError;
-use crate::{compactor, demo, http_front, ruler};
+use crate::{compactor, demo, http_front, ruler, selfmon};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,9 +62,18 @@ impl DevServer {
              \x20 tenant: X-Scope-OrgID header, else the basic-auth user name, else \"anonymous\"\n\
              \x20 demo traffic:                        {demo}\n\
              \x20 compactor:                           every {comp:?}\n\
+             \x20 Lakewatch's own metrics:             {base}/metrics ({selfmon})\n\
              Press Ctrl-C to stop.",
             store = self.backend.store_url(),
             comp = cfg.compaction_interval,
+            selfmon = if cfg.self_monitoring_interval.is_zero() {
+                "not written to the store".to_string()
+            } else {
+                format!(
+                    "written every {:?} as job=\"lakewatch\"",
+                    cfg.self_monitoring_interval
+                )
+            },
         )
     }
 
@@ -150,6 +159,14 @@ pub async fn start(cfg: DevConfig) -> Result<DevServer, ServerError> {
         tasks.push(tokio::spawn(ruler::run(
             backend.ruler()?,
             cfg.ruler_interval,
+            stop_rx.clone(),
+        )));
+    }
+    if !cfg.self_monitoring_interval.is_zero() {
+        tasks.push(tokio::spawn(selfmon::run(
+            backend.clone(),
+            cfg.self_monitoring_interval,
+            addr.to_string(),
             stop_rx.clone(),
         )));
     }

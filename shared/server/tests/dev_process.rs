@@ -112,7 +112,15 @@ async fn demo_traffic_is_queryable() {
         "sum(rate(tokens_used_total{type=\"completion\"}[5m])) > 0",
         "sum(rate(http_request_duration_seconds_count[5m])) > 0",
         "redis_memory_used_bytes > 100e6",
-        "count(count by (model) (model_inference_duration_seconds_bucket)) == 9",
+        "count(count by (model) (model_inference_duration_seconds_bucket)) == 25",
+        "count(count by (provider) (model_inference_requests_total)) == 17",
+        "count(count by (provider) (circuit_breaker_state)) == 17",
+        "sum(rate(model_inference_cost_usd_total[5m])) > 0",
+        "sum by (instance) (rate(process_cpu_seconds_total[5m])) > 0",
+        "process_resident_memory_bytes > 100e6",
+        "redis_memory_max_bytes > 0",
+        "count(redis_commands_total) >= 6",
+        "sum(rate(redis_keyspace_hits_total[5m])) > 0",
     ];
     for c in checks {
         let (status, body) = http_get(&addr, &format!("/api/v1/query?query={}", enc(c)))

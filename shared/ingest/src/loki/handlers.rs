@@ -4,6 +4,7 @@
 
 use super::{decode_push, group_rejections, validate_push, PushVersion, Rejection};
 use crate::context::IngestContext;
+use crate::counts::IngestCounts;
 use crate::error::IngestError;
 use crate::otlp::logs_decode::{decode_logs_body, RpcStatus};
 use crate::otlp::otlp_logs_to_push;
@@ -85,20 +86,25 @@ async fn write(
 }
 
 /// Writes, then answers 204, or 400 with the grouped rejections (the accepted part is written
-/// first, as Loki's distributor does).
+/// first, as Loki's distributor does). Also returns the self-monitoring counts.
 async fn finish(
     ctx: &IngestContext,
     tenant: &TenantId,
     batch: LogsBatch,
     rejections: Vec<Rejection>,
-) -> Result<Option<String>, IngestError> {
-    write(ctx, tenant, &batch).await?;
-    if rejections.is_empty() {
-        return Ok(None);
-    }
+) -> Result<(Option<String>, IngestCounts), IngestError> {
+    let receipt = write(ctx, tenant, &batch).await?;
     let discarded: usize = rejections.iter().map(|r| r.entries).sum();
+    let counts = IngestCounts {
+        accepted: receipt.entries,
+        rejected: discarded as u64,
+        objects: u64::from(receipt.object_id.is_some()),
+    };
+    if rejections.is_empty() {
+        return Ok((None, counts));
+    }
     tracing::warn!(tenant = %tenant, discarded, accepted = batch.entry_count(), "log push partly rejected");
-    Ok(Some(group_rejections(&rejections)))
+    Ok((Some(group_rejections(&rejections)), counts))
 }
 
 /// Loki push receiver (`POST /loki/api/v1/push`, `/api/prom/push`): JSON or snappy protobuf,
@@ -116,8 +122,8 @@ pub async fn handle_loki_push(req: Request<Bytes>, ctx: &IngestContext) -> Respo
     }
     .await;
     match result {
-        Ok(None) => no_content(),
-        Ok(Some(msg)) => text(StatusCode::BAD_REQUEST, &msg),
+        Ok((None, c)) => c.attach(no_content()),
+        Ok((Some(msg), c)) => c.attach(text(StatusCode::BAD_REQUEST, &msg)),
         Err(e) => text(e.status, &e.message),
     }
 }
@@ -163,8 +169,8 @@ pub async fn handle_otlp_logs(req: Request<Bytes>, ctx: &IngestContext) -> Respo
     }
     .await;
     match result {
-        Ok(None) => no_content(),
-        Ok(Some(msg)) => otlp_error(StatusCode::BAD_REQUEST, &msg),
+        Ok((None, c)) => c.attach(no_content()),
+        Ok((Some(msg), c)) => c.attach(otlp_error(StatusCode::BAD_REQUEST, &msg)),
         Err(e) => otlp_error(e.status, &e.message),
     }
 }

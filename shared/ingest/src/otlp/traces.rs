@@ -187,7 +187,16 @@ async fn traces_inner(
 pub async fn handle_otlp_traces(req: Request<Bytes>, ctx: &IngestContext) -> Response<Bytes> {
     let format = negotiate(req.headers()).unwrap_or(OtlpFormat::Protobuf);
     match traces_inner(&req, ctx).await {
-        Ok(d) => traces_success_response(d.rejected_spans, &d.error_message(), format),
+        Ok(d) => crate::IngestCounts {
+            accepted: d.accepted_spans,
+            rejected: d.rejected_spans,
+            objects: u64::from(d.accepted_spans > 0),
+        }
+        .attach(traces_success_response(
+            d.rejected_spans,
+            &d.error_message(),
+            format,
+        )),
         Err(e) => traces_error_response(&e, format),
     }
 }

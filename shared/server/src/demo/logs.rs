@@ -1,4 +1,5 @@
-//! The demo gateway's request logs, pushed through the real Loki push handler
+//! The demo gateway's request logs, pushed through the Loki push handler (in-process or over
+//! HTTP, see [`Sink`])
 //! (`POST /loki/api/v1/push`, snappy protobuf as Grafana Alloy and Promtail send it).
 //!
 //! One JSON line per simulated request ([`RequestRecord::line`]) in the stream
@@ -8,6 +9,7 @@
 //! structured metadata, as Loki 3 recommends for high-cardinality fields.
 
 use super::requests::RequestRecord;
+use super::sink::{Outgoing, Sink};
 use crate::backend::Backend;
 use lakewatch_model::{Labels, LogEntry, LogStream, LogsBatch};
 use std::collections::BTreeMap;
@@ -50,59 +52,47 @@ pub fn batch(records: &[RequestRecord]) -> LogsBatch {
 
 /// Pushes demo request logs; logs failures once per change of state (not once per request).
 pub struct LogsWriter {
-    backend: Arc<Backend>,
+    sink: Sink,
     failing: bool,
 }
 
 impl LogsWriter {
+    /// Pushes to `backend`'s in-process router.
     pub fn new(backend: Arc<Backend>) -> Self {
+        Self::with_sink(Sink::local(backend))
+    }
+
+    /// Pushes to `sink` (in-process or HTTP).
+    pub fn with_sink(sink: Sink) -> Self {
         LogsWriter {
-            backend,
+            sink,
             failing: false,
         }
     }
 
-    /// Pushes `records` as one snappy-protobuf Loki push request to the local handler.
-    /// Returns the number of lines acknowledged (0 on failure or when `records` is empty).
+    /// Pushes `records` as snappy-protobuf Loki push requests to `/loki/api/v1/push` of at most
+    /// [`Sink::max_lines_per_push`] lines. Returns the number of lines acknowledged (0 on failure or
+    /// when `records` is empty).
     pub async fn write(&mut self, records: &[RequestRecord]) -> usize {
+        let mut acked = 0;
+        for part in records.chunks(self.sink.max_lines_per_push().max(1)) {
+            acked += self.push(part).await;
+        }
+        acked
+    }
+
+    async fn push(&mut self, records: &[RequestRecord]) -> usize {
         if records.is_empty() {
             return 0;
         }
         let batch = batch(records);
-        let body = lakewatch_ingest::loki::encode_push_protobuf(&batch);
-        let req = http::Request::builder()
-            .method(http::Method::POST)
-            .uri("/loki/api/v1/push")
-            .header(http::header::CONTENT_TYPE, "application/x-protobuf")
-            .header(http::header::USER_AGENT, "lakewatch-demo")
-            .body(bytes::Bytes::from(body));
-        let req = match req {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "demo: cannot build log push request");
-                return 0;
-            }
+        let req = Outgoing {
+            path: "/loki/api/v1/push",
+            headers: vec![("Content-Type", "application/x-protobuf")],
+            body: bytes::Bytes::from(lakewatch_ingest::loki::encode_push_protobuf(&batch)),
         };
-        let resp = self.backend.handle(req).await;
-        if resp.status().is_success() {
-            if self.failing {
-                tracing::info!("demo: log pushes succeed again");
-            }
-            self.failing = false;
-            records.len()
-        } else {
-            if !self.failing {
-                tracing::warn!(
-                    status = resp.status().as_u16(),
-                    body = %String::from_utf8_lossy(resp.body()),
-                    "demo: log push refused (further failures are logged at debug level)"
-                );
-            } else {
-                tracing::debug!(status = resp.status().as_u16(), "demo: log push refused");
-            }
-            self.failing = true;
-            0
-        }
+        let result = self.sink.send(req).await;
+        super::writer::report(&mut self.failing, "log push", result.map(|_| records.len()))
     }
 }
 

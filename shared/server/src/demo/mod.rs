@@ -1,5 +1,6 @@
-//! Demo traffic: an AI gateway's metrics (HTTP golden signals, model providers, tokens, Redis,
-//! rate limiter) written every `interval` through the real remote-write ingest path, and one
+//! Demo traffic: an AI gateway's metrics (HTTP golden signals, 17 model providers with their
+//! models, tokens, cost, circuit breakers, process CPU/memory, Redis, rate limiter; see [`sim`])
+//! written every `interval` through the real remote-write ingest path, and one
 //! JSON log line per simulated request pushed through the real Loki push path ([`logs`]; the
 //! lines carry the `trace_id` of the request's exemplars) and one OTLP trace per simulated
 //! request pushed through the real OTLP/HTTP path ([`traces`]; the same trace id: HTTP server
@@ -7,14 +8,17 @@
 //! dashboards and Explore have data at once. A refused write of one signal is logged and never
 //! stops the others.
 //!
-//! Everything is written for the default tenant (`anonymous`), so a Grafana datasource without
-//! credentials sees it.
+//! `lakewatch dev` writes everything in-process for the default tenant (`anonymous`), so a
+//! Grafana datasource without credentials sees it; `lakewatch demo --url` sends the same
+//! traffic over HTTP to any Lakewatch ([`sink::Sink::http`], [`crate::demo_command`]).
 
+pub mod breaker;
 pub mod catalog;
 pub mod logs;
 pub mod random;
 pub mod requests;
 pub mod sim;
+pub mod sink;
 pub mod traces;
 pub mod writer;
 
@@ -57,20 +61,28 @@ pub struct DemoWriters {
     pub traces: traces::TracesWriter,
 }
 
-/// What a write acknowledged: samples, log lines, spans.
+/// What a write acknowledged: samples, log lines, spans; and how many requests it simulated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
+    /// Simulated gateway requests (one log line and one trace each).
+    pub requests: usize,
     pub samples: usize,
     pub log_lines: usize,
     pub spans: usize,
 }
 
 impl DemoWriters {
+    /// Writers over `backend`'s in-process router (`lakewatch dev`).
     pub fn new(backend: Arc<Backend>) -> Self {
+        Self::with_sink(sink::Sink::local(backend))
+    }
+
+    /// Writers over `sink` (in-process, or a Lakewatch URL for `lakewatch demo`).
+    pub fn with_sink(sink: sink::Sink) -> Self {
         DemoWriters {
-            metrics: writer::DemoWriter::new(backend.clone()),
-            logs: logs::LogsWriter::new(backend.clone()),
-            traces: traces::TracesWriter::new(backend),
+            metrics: writer::DemoWriter::with_sink(sink.clone()),
+            logs: logs::LogsWriter::with_sink(sink.clone()),
+            traces: traces::TracesWriter::with_sink(sink),
         }
     }
 
@@ -82,6 +94,7 @@ impl DemoWriters {
         let log_lines = self.logs.write(&records).await;
         let spans = self.traces.write(&records).await;
         Written {
+            requests: records.len(),
             samples,
             log_lines,
             spans,
@@ -118,6 +131,7 @@ pub async fn backfill(
     let mut steps = 0;
     let mut total = Written::default();
     let mut add = |w: Written| {
+        total.requests += w.requests;
         total.samples += w.samples;
         total.log_lines += w.log_lines;
         total.spans += w.spans;

@@ -23,6 +23,8 @@ pub enum Outcome {
     },
     /// A model call that failed (HTTP 502/503); `provider_down` during a provider outage.
     ProviderError { model: Model, provider_down: bool },
+    /// Refused without calling the provider because its circuit breaker is open (HTTP 503).
+    CircuitOpen { model: Model },
 }
 
 /// One request of the simulated gateway.
@@ -106,6 +108,15 @@ impl RequestRecord {
                     } else {
                         "upstream timeout after 30s"
                     })
+                ),
+            ),
+            Outcome::CircuitOpen { model } => (
+                "circuit breaker open",
+                format!(
+                    ",\"model\":{},\"provider\":{},\"error\":{}",
+                    q(model.name),
+                    q(model.provider),
+                    q(&format!("circuit breaker open for provider {}", model.provider))
                 ),
             ),
         };

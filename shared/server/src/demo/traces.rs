@@ -1,4 +1,5 @@
-//! The demo gateway's traces, pushed through the real OTLP/HTTP ingest path
+//! The demo gateway's traces, pushed through the OTLP/HTTP ingest path (in-process or over
+//! HTTP, see [`Sink`])
 //! (`POST /v1/traces`, `application/x-protobuf`, as an OpenTelemetry SDK's OTLP/HTTP exporter
 //! sends them).
 //!
@@ -23,7 +24,8 @@
 //!
 //! Which spans a request has depends on its [`Outcome`]: `/health` and refused (400) requests
 //! have the server span only, rate-limited (429) ones server + Redis, served `/v1/models`
-//! server + Redis, model calls (completed or failed) all three.
+//! server + Redis, calls refused by an open circuit breaker (503) server (with an `exception`
+//! event naming the provider) + Redis, model calls (completed or failed) all three.
 //!
 //! Resource: `service.name=ai-gateway`, `service.namespace=demo`,
 //! `service.instance.id=<instance>` (the `instance` label of the gateway's metrics and logs),
@@ -32,6 +34,7 @@
 
 use super::catalog::RouteKind;
 use super::requests::{Outcome, RequestRecord};
+use super::sink::{Outgoing, Sink};
 use crate::backend::Backend;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue};
@@ -93,15 +96,9 @@ fn span_id(rng: &mut StdRng) -> [u8; 8] {
 
 /// Host a provider's API is served from (`server.address` of its call spans).
 fn provider_host(provider: &str) -> &'static str {
-    match provider {
-        "openai" => "api.openai.com",
-        "anthropic" => "api.anthropic.com",
-        "google" => "generativelanguage.googleapis.com",
-        "mistral" => "api.mistral.ai",
-        "groq" => "api.groq.com",
-        "cohere" => "api.cohere.com",
-        _ => "provider.invalid",
-    }
+    super::catalog::provider_info(provider)
+        .map(|p| p.host)
+        .unwrap_or("provider.invalid")
 }
 
 fn error_status(message: &str) -> Option<Status> {
@@ -218,11 +215,23 @@ pub fn request_spans(r: &RequestRecord) -> RequestSpans {
             "internal server error",
         ));
     }
+    if let Outcome::CircuitOpen { model } = r.outcome {
+        root.attributes.push(s("gen_ai.system", model.provider));
+        root.attributes.push(s("gen_ai.request.model", model.name));
+        root.events.push(exception(
+            end.saturating_sub(rng.random_range(50_000..200_000).min(total / 2)),
+            "CircuitBreakerOpen",
+            &format!("circuit breaker open for provider {}", model.provider),
+        ));
+    }
     out.server.push(root);
 
     let has_redis = match r.outcome {
         Outcome::Served => r.route != "/health",
-        Outcome::RateLimited(_) | Outcome::Completed { .. } | Outcome::ProviderError { .. } => true,
+        Outcome::RateLimited(_)
+        | Outcome::Completed { .. }
+        | Outcome::ProviderError { .. }
+        | Outcome::CircuitOpen { .. } => true,
         Outcome::InternalError | Outcome::BadRequest => false,
     };
     if !has_redis {
@@ -381,33 +390,36 @@ pub fn batch(records: &[RequestRecord]) -> Vec<ResourceSpans> {
         .collect()
 }
 
-/// Records split so each chunk has at most [`MAX_SPANS_PER_PUSH`] spans (a request has ≤ 3).
-fn chunks(records: &[RequestRecord]) -> impl Iterator<Item = &[RequestRecord]> {
-    records.chunks(MAX_SPANS_PER_PUSH / 3)
-}
-
 /// Pushes demo traces; logs failures once per change of state (not once per request). A
 /// failure never stops the demo: the metrics and logs of the same requests are written anyway.
 pub struct TracesWriter {
-    backend: Arc<Backend>,
+    sink: Sink,
     failing: bool,
 }
 
 impl TracesWriter {
+    /// Pushes to `backend`'s in-process router.
     pub fn new(backend: Arc<Backend>) -> Self {
+        Self::with_sink(Sink::local(backend))
+    }
+
+    /// Pushes to `sink` (in-process or HTTP).
+    pub fn with_sink(sink: Sink) -> Self {
         TracesWriter {
-            backend,
+            sink,
             failing: false,
         }
     }
 
-    /// Pushes the traces of `records` as OTLP/HTTP protobuf export requests of at most
-    /// [`MAX_SPANS_PER_PUSH`] spans to the local handler. Returns the number of spans
-    /// acknowledged (0 on failure or when `records` is empty; spans the server reports in
-    /// `partial_success` are not counted).
+    /// Pushes the traces of `records` as OTLP/HTTP protobuf export requests (`/v1/traces`) of
+    /// at most [`Sink::max_spans_per_push`] spans. Returns the number of spans acknowledged (0 on
+    /// failure or when `records` is empty; spans the server reports in `partial_success` are
+    /// not counted).
     pub async fn write(&mut self, records: &[RequestRecord]) -> usize {
         let mut acked = 0;
-        for part in chunks(records) {
+        // A request has at most 3 spans.
+        let per_push = (self.sink.max_spans_per_push() / 3).max(1);
+        for part in records.chunks(per_push) {
             acked += self.push(part).await;
         }
         acked
@@ -423,28 +435,14 @@ impl TracesWriter {
         if spans == 0 {
             return 0;
         }
-        let body = lakewatch_ingest::encode_traces_protobuf(&rs);
-        let req = http::Request::builder()
-            .method(http::Method::POST)
-            .uri("/v1/traces")
-            .header(http::header::CONTENT_TYPE, "application/x-protobuf")
-            .header(http::header::USER_AGENT, "lakewatch-demo")
-            .body(bytes::Bytes::from(body));
-        let req = match req {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "demo: cannot build trace export request");
-                return 0;
-            }
+        let req = Outgoing {
+            path: "/v1/traces",
+            headers: vec![("Content-Type", "application/x-protobuf")],
+            body: bytes::Bytes::from(lakewatch_ingest::encode_traces_protobuf(&rs)),
         };
-        let resp = self.backend.handle(req).await;
-        if resp.status().is_success() {
-            if self.failing {
-                tracing::info!("demo: trace exports succeed again");
-            }
-            self.failing = false;
+        let result = self.sink.send(req).await.map(|body| {
             let rejected = lakewatch_ingest::decode_traces_response(
-                resp.body(),
+                &body,
                 lakewatch_ingest::otlp::OtlpFormat::Protobuf,
             )
             .ok()
@@ -452,22 +450,8 @@ impl TracesWriter {
             .map(|p| p.rejected_spans.max(0) as usize)
             .unwrap_or(0);
             spans.saturating_sub(rejected)
-        } else {
-            if !self.failing {
-                tracing::warn!(
-                    status = resp.status().as_u16(),
-                    body = %String::from_utf8_lossy(resp.body()),
-                    "demo: trace export refused; metrics and logs continue (further failures are logged at debug level)"
-                );
-            } else {
-                tracing::debug!(
-                    status = resp.status().as_u16(),
-                    "demo: trace export refused"
-                );
-            }
-            self.failing = true;
-            0
-        }
+        });
+        super::writer::report(&mut self.failing, "trace export", result)
     }
 }
 
@@ -621,6 +605,5 @@ mod tests {
         for r in &rs {
             assert!(r.scope_spans.len() == 3);
         }
-        assert!(chunks(&records).all(|c| c.len() * 3 <= MAX_SPANS_PER_PUSH));
     }
 }

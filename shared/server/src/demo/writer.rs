@@ -1,5 +1,7 @@
-//! Sends demo series through the real remote-write handler (`POST /api/v1/write`).
+//! Sends demo series through the remote-write handler (`POST /api/v1/write`), in-process or
+//! over HTTP (see [`Sink`]).
 
+use super::sink::{Outgoing, SendError, Sink};
 use crate::backend::{encode_remote_write_v1, Backend};
 use bytes::Bytes;
 use lakewatch_model::{Labels, MetricsBatch, TimeSeries};
@@ -8,7 +10,7 @@ use std::sync::Arc;
 
 /// Writes demo batches and logs failures once per change of state (not once per request).
 pub struct DemoWriter {
-    backend: Arc<Backend>,
+    sink: Sink,
     failing: bool,
 }
 
@@ -30,14 +32,20 @@ pub fn merge(series: Vec<TimeSeries>) -> Vec<TimeSeries> {
 }
 
 impl DemoWriter {
+    /// Writes to `backend`'s in-process router.
     pub fn new(backend: Arc<Backend>) -> Self {
+        Self::with_sink(Sink::local(backend))
+    }
+
+    /// Writes to `sink` (in-process or HTTP).
+    pub fn with_sink(sink: Sink) -> Self {
         DemoWriter {
-            backend,
+            sink,
             failing: false,
         }
     }
 
-    /// Encodes `series` as one remote-write 1.0 request and posts it to the local handler.
+    /// Encodes `series` as one remote-write 1.0 request and posts it to `/api/v1/write`.
     /// Returns the number of samples acknowledged (0 on failure).
     pub async fn write(&mut self, series: Vec<TimeSeries>) -> usize {
         let batch = MetricsBatch {
@@ -45,43 +53,42 @@ impl DemoWriter {
             metadata: super::catalog::metadata(),
         };
         let samples = batch.sample_count();
-        let body = encode_remote_write_v1(&batch);
-        let req = http::Request::builder()
-            .method(http::Method::POST)
-            .uri("/api/v1/write")
-            .header(http::header::CONTENT_TYPE, "application/x-protobuf")
-            .header(http::header::CONTENT_ENCODING, "snappy")
-            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-            .header(http::header::USER_AGENT, "lakewatch-demo")
-            .body(body);
-        let req = match req {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "demo: cannot build request");
-                return 0;
-            }
+        if samples == 0 {
+            return 0;
+        }
+        let req = Outgoing {
+            path: "/api/v1/write",
+            headers: vec![
+                ("Content-Type", "application/x-protobuf"),
+                ("Content-Encoding", "snappy"),
+                ("X-Prometheus-Remote-Write-Version", "0.1.0"),
+            ],
+            body: encode_remote_write_v1(&batch),
         };
-        let resp = self.backend.handle(req).await;
-        if resp.status().is_success() {
-            if self.failing {
-                tracing::info!("demo: writes succeed again");
+        let result = self.sink.send(req).await;
+        report(&mut self.failing, "remote write", result.map(|_| samples))
+    }
+}
+
+/// Logs a writer's failure once per change of state (a `warn` with the error when a signal
+/// starts failing, `info` when it succeeds again, `debug` in between); returns the count to
+/// acknowledge (0 on failure).
+pub fn report(failing: &mut bool, what: &str, result: Result<usize, SendError>) -> usize {
+    match result {
+        Ok(n) => {
+            if *failing {
+                tracing::info!("demo: {what} succeeds again");
             }
-            self.failing = false;
-            samples
-        } else {
-            if !self.failing {
-                tracing::warn!(
-                    status = resp.status().as_u16(),
-                    body = %String::from_utf8_lossy(resp.body()),
-                    "demo: remote write refused (further failures are logged at debug level)"
-                );
+            *failing = false;
+            n
+        }
+        Err(e) => {
+            if !*failing {
+                tracing::warn!(error = %e, "demo: {what} refused (further failures are logged at debug level)");
             } else {
-                tracing::debug!(
-                    status = resp.status().as_u16(),
-                    "demo: remote write refused"
-                );
+                tracing::debug!(error = %e, "demo: {what} refused");
             }
-            self.failing = true;
+            *failing = true;
             0
         }
     }
