@@ -28,6 +28,7 @@ pub mod demo;
 pub mod demo_command;
 pub mod duration;
 pub mod error;
+pub mod every;
 pub mod http_front;
 pub mod ruler;
 pub mod run;

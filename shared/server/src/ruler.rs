@@ -10,40 +10,28 @@ use tokio::sync::watch;
 /// (the report's errors) and the next tick tries again; a zero interval returns at once.
 /// Each pass adds to `lakewatch_ruler_evaluations_total`, `lakewatch_ruler_missed_iterations_total`,
 /// `lakewatch_ruler_alerts_sent_total` and `lakewatch_errors_total{component="ruler"}`.
-pub async fn run(ruler: Ruler, interval: Duration, mut stop: watch::Receiver<bool>) {
-    if interval.is_zero() {
-        return;
-    }
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {
-                let report = ruler.run_pass(now_ms()).await;
-                let metrics = lakewatch_api::selfmon::global();
-                metrics.record_ruler_pass(
-                    report.evaluated as u64,
-                    report.missed_iterations,
-                    report.alerts_sent as u64,
-                );
-                metrics.record_error("ruler", report.errors.len() as u64);
-                if !report.errors.is_empty() {
-                    tracing::warn!(errors = ?report.errors, "ruler pass had errors");
-                }
-                if report.evaluated > 0 {
-                    tracing::info!(
-                        evaluated = report.evaluated,
-                        samples = report.samples_written,
-                        alerts_sent = report.alerts_sent,
-                        missed = report.missed_iterations,
-                        "ruler pass"
-                    );
-                }
-            }
-            _ = stop.changed() => return,
+pub async fn run(ruler: Ruler, interval: Duration, stop: watch::Receiver<bool>) {
+    crate::every::every(interval, true, stop, || async {
+        let report = ruler.run_pass(now_ms()).await;
+        let metrics = lakewatch_api::selfmon::global();
+        metrics.record_ruler_pass(
+            report.evaluated as u64,
+            report.missed_iterations,
+            report.alerts_sent as u64,
+        );
+        metrics.record_error("ruler", report.errors.len() as u64);
+        if !report.errors.is_empty() {
+            tracing::warn!(errors = ?report.errors, "ruler pass had errors");
         }
-        if *stop.borrow() {
-            return;
+        if report.evaluated > 0 {
+            tracing::info!(
+                evaluated = report.evaluated,
+                samples = report.samples_written,
+                alerts_sent = report.alerts_sent,
+                missed = report.missed_iterations,
+                "ruler pass"
+            );
         }
-    }
+    })
+    .await
 }

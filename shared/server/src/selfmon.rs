@@ -128,23 +128,11 @@ pub async fn run(
     backend: Arc<Backend>,
     interval: Duration,
     instance: String,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    if interval.is_zero() {
-        return;
-    }
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {
-                let n = scrape_once(&backend, &instance).await;
-                tracing::debug!(samples = n, "self-monitoring scrape written");
-            }
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-    }
+    crate::every::every(interval, false, stop, || async {
+        let n = scrape_once(&backend, &instance).await;
+        tracing::debug!(samples = n, "self-monitoring scrape written");
+    })
+    .await
 }
