@@ -23,6 +23,24 @@ pub fn push_alert(out: &mut String, a: &Alert) {
     push_alert_with(out, a, true);
 }
 
+/// Appends `[alert,…]`: the active alerts of `rule` in its aligned state `st` (see
+/// [`active_alerts`]), each as [`push_alert_with`].
+pub(crate) fn push_alert_list(
+    out: &mut String,
+    rule: &lakewatch_ruler::Rule,
+    st: Option<&lakewatch_ruler::eval::RuleState>,
+    keep_firing: bool,
+) {
+    out.push('[');
+    for (i, a) in active_alerts(rule, st).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_alert_with(out, a, keep_firing);
+    }
+    out.push(']');
+}
+
 /// [`push_alert`]; without `keepFiringSince` when `keep_firing` is false (Loki's `Alert`:
 /// `labels, annotations, state, activeAt, value`).
 pub(crate) fn push_alert_with(out: &mut String, a: &Alert, keep_firing: bool) {

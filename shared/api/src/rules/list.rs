@@ -19,10 +19,9 @@
 //! dropped. Groups are sorted by file then name. Durations (`interval`, `duration`,
 //! `keepFiringFor`) are seconds.
 
-use super::alerts::push_alert;
 use super::gofmt::{duration_seconds, go_time_ms, ms_seconds, parse_bool};
 use super::sha1::sha1_hex;
-use super::view::{active_alerts, align, load_groups, load_states, rule_alert_state, ListedGroup};
+use super::view::{align, load_groups, load_states, rule_alert_state, ListedGroup};
 use crate::app::App;
 use crate::json;
 use crate::matchers::parse_match_params;
@@ -115,14 +114,8 @@ fn push_rule(
             // Prometheus leaves the slice nil: `null`.
             out.push_str(r#","alerts":null"#);
         } else {
-            out.push_str(r#","alerts":["#);
-            for (i, a) in active_alerts(rule, st).enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_alert(out, a);
-            }
-            out.push(']');
+            out.push_str(r#","alerts":"#);
+            super::alerts::push_alert_list(out, rule, st, true);
         }
         push_status(out, st, "alerting");
     } else {

@@ -269,14 +269,8 @@ fn push_rule(out: &mut String, group: &RuleGroup, rule: &Rule, st: Option<&RuleS
         push_map(out, &labels);
         out.push_str(r#","annotations":"#);
         push_map(out, &rule.annotations);
-        out.push_str(r#","alerts":["#);
-        for (i, a) in active_alerts(rule, st).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_alert(out, a);
-        }
-        out.push(']');
+        out.push_str(r#","alerts":"#);
+        super::alerts::push_alert_list(out, rule, st, false);
         push_status(out, st, "alerting");
     } else {
         out.push_str(r#"{"name":"#);
