@@ -132,12 +132,16 @@ fn push_rule(
     }
 }
 
-fn push_group(
+/// Appends `{"name":…,"file":…,"rules":[…]` (the array closed, the object not) for the rules
+/// `rules` (indexes into the group) of `g`, each written by `push_rule` with its state
+/// aligned to the current rules; the Prometheus and Loki listings differ only in the rules'
+/// fields and the group fields that follow.
+pub(crate) fn push_group_rules(
     out: &mut String,
     g: &ListedGroup,
     rules: &[usize],
     state: Option<&GroupState>,
-    exclude_alerts: bool,
+    mut push_rule: impl FnMut(&mut String, &Rule, Option<&RuleState>),
 ) {
     let aligned = align(&g.group, state);
     out.push_str(r#"{"name":"#);
@@ -149,10 +153,23 @@ fn push_group(
         if n > 0 {
             out.push(',');
         }
-        push_rule(out, &g.group, &g.group.rules[i], aligned[i], exclude_alerts);
+        push_rule(out, &g.group.rules[i], aligned[i]);
     }
+    out.push(']');
+}
+
+fn push_group(
+    out: &mut String,
+    g: &ListedGroup,
+    rules: &[usize],
+    state: Option<&GroupState>,
+    exclude_alerts: bool,
+) {
+    push_group_rules(out, g, rules, state, |out, rule, st| {
+        push_rule(out, &g.group, rule, st, exclude_alerts)
+    });
     out.push_str(&format!(
-        r#"],"interval":{},"limit":{},"evaluationTime":{},"lastEvaluation":"#,
+        r#","interval":{},"limit":{},"evaluationTime":{},"lastEvaluation":"#,
         duration_seconds(g.group.interval.unwrap_or(DEFAULT_INTERVAL)),
         g.group.limit,
         ms_seconds(state.map_or(0.0, |s| s.evaluation_duration_ms)),

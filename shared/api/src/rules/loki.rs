@@ -284,20 +284,11 @@ fn push_rule(out: &mut String, group: &RuleGroup, rule: &Rule, st: Option<&RuleS
 }
 
 fn push_group(out: &mut String, g: &ListedGroup, rules: &[usize], state: Option<&GroupState>) {
-    let aligned = align(&g.group, state);
-    out.push_str(r#"{"name":"#);
-    json::push_str(out, &g.group.name);
-    out.push_str(r#","file":"#);
-    json::push_str(out, &g.file);
-    out.push_str(r#","rules":["#);
-    for (n, &i) in rules.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        push_rule(out, &g.group, &g.group.rules[i], aligned[i]);
-    }
+    super::list::push_group_rules(out, g, rules, state, |out, rule, st| {
+        push_rule(out, &g.group, rule, st)
+    });
     out.push_str(&format!(
-        r#"],"interval":{},"limit":{},"lastEvaluation":"#,
+        r#","interval":{},"limit":{},"lastEvaluation":"#,
         duration_seconds(g.group.interval.unwrap_or(DEFAULT_INTERVAL)),
         g.group.limit,
     ));
