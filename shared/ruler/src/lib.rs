@@ -14,6 +14,7 @@
 
 pub mod alert;
 pub mod eval;
+pub mod lease;
 pub mod notifier;
 pub mod promtool;
 pub mod rules;

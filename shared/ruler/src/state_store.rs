@@ -22,14 +22,10 @@ use bytes::Bytes;
 use lakewatch_model::TenantId;
 use lakewatch_storage::{StorageError, Store};
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::eval::GroupState;
 use crate::rules::ExprLanguage;
-use crate::store::language_dir;
-
-/// Characters kept as they are in a namespace/group object name; others are percent-encoded.
-const SEGMENT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
+use crate::store::{decode_listed_segment as dec, encode_segment as enc, language_dir};
 
 /// Default lease TTL: an invocation that holds a group longer is assumed dead.
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(300);
@@ -74,28 +70,13 @@ pub struct VersionedState {
     version: Option<UpdateVersion>,
 }
 
-/// A held lease on one group; release it with [`StateStore::release`].
-#[derive(Debug)]
-pub struct Lease {
-    key: String,
-}
+pub use crate::lease::Lease;
 
 /// Rule group states in a [`Store`]. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct StateStore {
     store: Store,
     lease_ttl: Duration,
-}
-
-fn enc(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT_ENCODE).to_string()
-}
-
-/// Listed names come back with object_store's own encoding of `%` on top of ours.
-fn dec(s: &str) -> Option<String> {
-    let once = percent_decode_str(s).decode_utf8().ok()?;
-    let twice = percent_decode_str(&once).decode_utf8().ok()?;
-    Some(twice.into_owned())
 }
 
 impl StateStore {
@@ -236,40 +217,16 @@ impl StateStore {
         Ok(self.store.delete(&Self::key(g)).await?)
     }
 
-    /// Takes the group's lease: `Some` when this caller holds it now, `None` when another
-    /// invocation holds a lease younger than the TTL. An older lease is taken over.
+    /// Takes the group's lease ([`crate::lease`]): `Some` when this caller holds it now,
+    /// `None` when another invocation holds a lease younger than the TTL. An older lease is
+    /// taken over.
     pub async fn try_acquire(&self, g: &GroupKey) -> Result<Option<Lease>> {
         let key = format!("{}.lock", Self::key(g));
-        for _ in 0..2 {
-            match self
-                .store
-                .put_create(&key, Bytes::from(chrono::Utc::now().to_rfc3339()))
-                .await
-            {
-                Ok(()) => return Ok(Some(Lease { key })),
-                Err(StorageError::ObjectStore(object_store::Error::AlreadyExists { .. })) => {
-                    let meta = match self.store.object_store().head(&self.store.path(&key)).await {
-                        Ok(m) => m,
-                        // Released meanwhile: try again.
-                        Err(object_store::Error::NotFound { .. }) => continue,
-                        Err(e) => return Err(e.into()),
-                    };
-                    let age = chrono::Utc::now() - meta.last_modified;
-                    if age.to_std().is_ok_and(|a| a > self.lease_ttl) {
-                        tracing::warn!(lease = %key, "taking over an expired rule group lease");
-                        self.store.delete(&key).await?;
-                        continue;
-                    }
-                    return Ok(None);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(None)
+        Ok(crate::lease::try_acquire(&self.store, &key, self.lease_ttl).await?)
     }
 
     /// Releases a lease taken with [`Self::try_acquire`].
     pub async fn release(&self, lease: Lease) -> Result<()> {
-        Ok(self.store.delete(&lease.key).await?)
+        Ok(crate::lease::release(&self.store, lease).await?)
     }
 }

@@ -33,6 +33,19 @@ pub const STALE_LOCK: Duration = Duration::from_secs(30);
 /// Characters kept as they are in a namespace's object name; all others are percent-encoded.
 const NAMESPACE_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
 
+/// A namespace or group name as one object-name segment (percent-encoded but `-_.`).
+pub(crate) fn encode_segment(s: &str) -> String {
+    utf8_percent_encode(s, NAMESPACE_ENCODE).to_string()
+}
+
+/// The name of a segment of a *listed* key: object_store percent-encodes `%` itself in listed
+/// locations, so both layers are decoded.
+pub(crate) fn decode_listed_segment(s: &str) -> Option<String> {
+    let once = percent_decode_str(s).decode_utf8().ok()?;
+    let twice = percent_decode_str(&once).decode_utf8().ok()?;
+    Some(twice.into_owned())
+}
+
 /// What the rules store can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesStoreError {
@@ -110,17 +123,13 @@ impl RulesStore {
         format!(
             "{}{}.yaml",
             Self::prefix(tenant, lang),
-            utf8_percent_encode(namespace, NAMESPACE_ENCODE)
+            encode_segment(namespace)
         )
     }
 
     /// The namespace of a listed key's file name, or None for other objects (locks).
     fn namespace_of(key: &str) -> Option<String> {
-        let name = key.rsplit('/').next()?.strip_suffix(".yaml")?;
-        // object_store percent-encodes `%` itself in listed locations: decode both layers.
-        let once = percent_decode_str(name).decode_utf8().ok()?;
-        let twice = percent_decode_str(&once).decode_utf8().ok()?;
-        Some(twice.into_owned())
+        decode_listed_segment(key.rsplit('/').next()?.strip_suffix(".yaml")?)
     }
 
     fn parse(key: &str, data: &[u8], lang: ExprLanguage) -> Result<RuleFile> {
@@ -312,33 +321,19 @@ impl RulesStore {
         mut change: impl FnMut(&mut RuleFile) -> bool,
     ) -> Result<bool> {
         let lock_key = format!("{key}.lock");
-        let lock_path = self.store.path(&lock_key);
-        let os = self.store.object_store();
         let mut attempt = 0u32;
-        loop {
-            match self
-                .store
-                .put_create(&lock_key, Bytes::from_static(b"lock"))
-                .await
+        let lease = loop {
+            if let Some(lease) =
+                crate::lease::try_acquire(&self.store, &lock_key, STALE_LOCK).await?
             {
-                Ok(()) => break,
-                Err(StorageError::ObjectStore(object_store::Error::AlreadyExists { .. })) => {
-                    if let Ok(meta) = os.head(&lock_path).await {
-                        let age = chrono::Utc::now() - meta.last_modified;
-                        if age.to_std().is_ok_and(|a| a > STALE_LOCK) {
-                            self.store.delete(&lock_key).await?;
-                            continue;
-                        }
-                    }
-                    attempt += 1;
-                    if attempt > MAX_ATTEMPTS * 20 {
-                        return Err(RulesStoreError::Conflict(attempt));
-                    }
-                    backoff(attempt.min(10)).await;
-                }
-                Err(e) => return Err(e.into()),
+                break lease;
             }
-        }
+            attempt += 1;
+            if attempt > MAX_ATTEMPTS * 20 {
+                return Err(RulesStoreError::Conflict(attempt));
+            }
+            backoff(attempt.min(10)).await;
+        };
         let result = async {
             let mut file = self
                 .read(key, lang)
@@ -348,16 +343,18 @@ impl RulesStore {
             if !change(&mut file) {
                 return Ok(false);
             }
-            os.put_opts(
-                &self.store.path(key),
-                PutPayload::from_bytes(Bytes::from(file.to_yaml())),
-                PutOptions::from(PutMode::Overwrite),
-            )
-            .await?;
+            self.store
+                .object_store()
+                .put_opts(
+                    &self.store.path(key),
+                    PutPayload::from_bytes(Bytes::from(file.to_yaml())),
+                    PutOptions::from(PutMode::Overwrite),
+                )
+                .await?;
             Ok(true)
         }
         .await;
-        self.store.delete(&lock_key).await?;
+        crate::lease::release(&self.store, lease).await?;
         result
     }
 
