@@ -2,48 +2,10 @@
 //! Loki `/loki/api/v1/rules…`), Prometheus's `GET /api/v1/rules` and the Mimir-prefixed
 //! buildinfo, all through `App::handle` on a `memory://` store.
 
+mod rules_common;
+
 use bytes::Bytes;
-use http::Request;
-use lakewatch_api::{App, QueryConfig};
-use lakewatch_storage::{AuthConfig, Store};
-
-struct Resp {
-    status: u16,
-    content_type: String,
-    body: String,
-}
-
-fn app() -> App {
-    App::new(
-        Store::memory(),
-        AuthConfig::disabled(),
-        QueryConfig::default(),
-    )
-}
-
-async fn send(app: &App, method: &str, uri: &str, tenant: Option<&str>, body: &str) -> Resp {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(t) = tenant {
-        b = b.header("X-Scope-OrgID", t);
-    }
-    let r = app
-        .handle(b.body(Bytes::from(body.to_string())).unwrap())
-        .await;
-    Resp {
-        status: r.status().as_u16(),
-        content_type: r
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string(),
-        body: String::from_utf8_lossy(r.body()).into_owned(),
-    }
-}
-
-async fn get(app: &App, uri: &str) -> Resp {
-    send(app, "GET", uri, None, "").await
-}
+use rules_common::*;
 
 const ACCEPTED: &str = r#"{"status":"success","data":null,"errorType":"","error":""}"#;
 

@@ -5,9 +5,9 @@
 //! come from real evaluations (`evaluate_group` over a `MemStorage` + PromQL engine) stored with
 //! `StateStore::put`, as the ruler stores them.
 
-use bytes::Bytes;
-use http::Request;
-use lakewatch_api::{App, QueryConfig};
+mod rules_common;
+
+use lakewatch_api::App;
 use lakewatch_model::{Labels, Sample, TenantId, TimeSeries};
 use lakewatch_promql::{Engine, MemStorage};
 use lakewatch_ruler::eval::{
@@ -17,7 +17,7 @@ use lakewatch_ruler::rules::ExprLanguage;
 use lakewatch_ruler::state_store::{GroupKey, StateStore};
 use lakewatch_ruler::store::RulesStore;
 use lakewatch_ruler::{Alert, AlertState};
-use lakewatch_storage::{AuthConfig, Store};
+use rules_common::*;
 
 /// First evaluation (ms): 2025-11-21T04:40:00.25Z.
 const T0: i64 = 1_763_700_000_250;
@@ -28,49 +28,6 @@ const T2: i64 = T0 + 120_000;
 const T0_TEXT: &str = "2025-11-21T04:40:00.25Z";
 const T1_TEXT: &str = "2025-11-21T04:41:00.25Z";
 const T2_TEXT: &str = "2025-11-21T04:42:00.25Z";
-
-struct Resp {
-    status: u16,
-    content_type: String,
-    body: String,
-}
-
-fn app() -> App {
-    App::new(
-        Store::memory(),
-        AuthConfig::disabled(),
-        QueryConfig::default(),
-    )
-}
-
-fn request(method: &str, uri: &str, tenant: Option<&str>, body: &str) -> Request<Bytes> {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(t) = tenant {
-        b = b.header("X-Scope-OrgID", t);
-    }
-    b.body(Bytes::from(body.to_string())).unwrap()
-}
-
-fn resp(r: http::Response<Bytes>) -> Resp {
-    Resp {
-        status: r.status().as_u16(),
-        content_type: r
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string(),
-        body: String::from_utf8_lossy(r.body()).into_owned(),
-    }
-}
-
-async fn send(app: &App, method: &str, uri: &str, tenant: Option<&str>, body: &str) -> Resp {
-    resp(app.handle(request(method, uri, tenant, body)).await)
-}
-
-async fn get(app: &App, uri: &str) -> Resp {
-    send(app, "GET", uri, None, "").await
-}
 
 /// Through the query-logs function's entry point.
 async fn get_logs(app: &App, uri: &str, tenant: Option<&str>) -> Resp {
