@@ -60,18 +60,21 @@ fn query_tenants(key: &GroupKey, group: &RuleGroup) -> Vec<TenantId> {
     }
 }
 
-/// Samples of an evaluation that are written: everything for PromQL groups; recording
-/// results (and their stale markers) only for LogQL groups.
+/// Whether a group of `lang` writes the series `labels`: everything for PromQL groups;
+/// recording results (and their stale markers) only for LogQL groups, as Loki's ruler
+/// remote-writes only those.
+fn writes(lang: ExprLanguage, labels: &lakewatch_model::Labels) -> bool {
+    lang == ExprLanguage::PromQL
+        || !matches!(
+            labels.get("__name__"),
+            Some("ALERTS") | Some("ALERTS_FOR_STATE")
+        )
+}
+
+/// The samples of an evaluation that are written (see [`writes`]).
 fn to_write(lang: ExprLanguage, outcome: &crate::eval::GroupOutcome) -> MetricsBatch {
     let mut series = outcome.to_series();
-    if lang == ExprLanguage::LogQL {
-        series.retain(|s| {
-            !matches!(
-                s.labels.get("__name__"),
-                Some("ALERTS") | Some("ALERTS_FOR_STATE")
-            )
-        });
-    }
+    series.retain(|s| writes(lang, &s.labels));
     MetricsBatch {
         series,
         metadata: Vec::new(),
@@ -323,11 +326,7 @@ pub(super) async fn remove(ruler: &Ruler, key: &GroupKey, now_ms: i64) -> Result
             .flat_map(|r| r.series_in_previous_eval.iter().cloned())
             .chain(state.stale_series.iter().cloned())
             .collect();
-        if key.language == ExprLanguage::LogQL {
-            stale.retain(|l| {
-                !matches!(l.get("__name__"), Some("ALERTS") | Some("ALERTS_FOR_STATE"))
-            });
-        }
+        stale.retain(|l| writes(key.language, l));
         if !stale.is_empty() {
             let series = stale
                 .into_iter()
